@@ -1,0 +1,1 @@
+"""The `gongzhi` command: start the platform, mint tokens, seed the demo city, rebuild."""

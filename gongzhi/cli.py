@@ -1,0 +1,156 @@
+"""`gongzhi`: the platform's command line.
+
+  gongzhi up        start PostgreSQL (embedded unless DATABASE_URL is set), seed the demo city,
+                    run the four services, print where they are
+  gongzhi token     mint a development token for a role at a tier node
+  gongzhi seed      (re)seed the demo city
+  gongzhi rebuild   rebuild a projection from position zero and swap it in
+  gongzhi pg        start or stop the embedded PostgreSQL server
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gongzhi import launcher
+from gongzhi.services import SERVICES
+from shared import auth
+from shared.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+Home = Annotated[Path, typer.Option(envvar="GONGZHI_HOME", help="data, secrets and logs")]
+
+
+def _settings(home: Path) -> Settings:
+    os.environ["GONGZHI_HOME"] = str(home)
+    return Settings()
+
+
+@app.command()
+def up(
+    home: Home = Path(".gongzhi"),
+    host: str = "127.0.0.1",
+    base_port: Annotated[int, typer.Option(help="issues; grid, volunteers, evaluation follow")] = 8001,
+    demo: Annotated[bool, typer.Option(help="seed the demo city")] = True,
+) -> None:
+    """Start the whole platform on this machine and keep it running until Ctrl-C."""
+    from gongzhi.demo.seed import seed
+    from shared.db import resolve_database_url
+
+    settings = _settings(home)
+    embedded = not settings.database_url
+    typer.echo("Starting PostgreSQL (embedded)…" if embedded else "Using DATABASE_URL…")
+    url = resolve_database_url(settings)
+    settings.secret("jwt_secret")  # generate development secrets before the services race to
+    if demo:
+        report = seed(url)
+        typer.echo(f"Demo city: {report.registered} nodes registered, {report.unchanged} "
+                   "already there")
+    env = launcher.service_env(url, home)
+    running = launcher.start_all(host, base_port, env, home / "logs")
+    typer.echo("\nGongzhi is up (embedded transport):")
+    for r in running:
+        typer.echo(f"  {r.spec.name:<11} {r.url}   docs {r.url}/docs")
+    typer.echo(f"  logs        {home / 'logs'}")
+    typer.echo("\nTry:\n  TOKEN=$(.venv/bin/gongzhi token --role community_staff "
+               "--scope km.guandu.taihe.heping)\n"
+               f"  curl -H \"Authorization: Bearer $TOKEN\" "
+               f"{running[0].url}/v1/tiers/km.guandu.taihe.heping/summary\n"
+               "Press Ctrl-C to stop.")
+    launcher.supervise(running, host, base_port, env, home / "logs")
+    if embedded:
+        from shared import embedded_pg
+
+        embedded_pg.stop(home / "pg")
+    typer.echo("Stopped.")
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help=", ".join(auth.ROLES))] = "community_staff",
+    scope: Annotated[str, typer.Option(help="tier path the holder acts under")] = "km",
+    sub: Annotated[str | None, typer.Option(help="subject id (default: role@scope)")] = None,
+    name: str = "",
+    department: Annotated[str | None, typer.Option(help="for department_staff")] = None,
+    hours: float = 12.0,
+    home: Home = Path(".gongzhi"),
+) -> None:
+    """Print a development bearer token signed with this home's secret."""
+    settings = _settings(home)
+    try:
+        typer.echo(auth.mint(
+            settings.secret("jwt_secret"), sub=sub or f"{role}@{scope}", role=role, scope=scope,
+            name=name, department=department, ttl_seconds=int(hours * 3600),
+        ))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command("seed")
+def seed_command(home: Home = Path(".gongzhi")) -> None:
+    """Seed (or re-seed, idempotently) the demo city."""
+    from gongzhi.demo.seed import seed
+    from shared.db import resolve_database_url
+
+    report = seed(resolve_database_url(_settings(home)))
+    typer.echo(f"{report.registered} registered, {report.renamed} renamed, "
+               f"{report.unchanged} unchanged")
+
+
+@app.command()
+def rebuild(
+    service: Annotated[str, typer.Argument(help=", ".join(s.name for s in SERVICES))],
+    projection: Annotated[str, typer.Argument(help="its schema, e.g. issues_tier_summary")],
+    home: Home = Path(".gongzhi"),
+) -> None:
+    """Rebuild one projection from position zero into a fresh schema and swap it in. Safe
+    while the service runs."""
+    from importlib import import_module
+
+    from shared.bus.transports import consumers_for
+    from shared.db import create_pool, resolve_database_url
+    from shared.projections.rebuild import rebuild as do_rebuild
+
+    settings = _settings(home)
+    url = resolve_database_url(settings)
+    found = _projections_of(import_module(f"services.{service}.bootstrap"))
+    if projection not in found:
+        raise typer.BadParameter(f"{service} has {', '.join(found) or 'no projections'}")
+
+    async def go() -> int:
+        pool = await create_pool(url)
+        try:
+            return await do_rebuild(found[projection], pool, consumers_for(settings, url))
+        finally:
+            await pool.close()
+
+    typer.echo(f"{projection}: rebuilt from {asyncio.run(go())} events")
+
+
+def _projections_of(bootstrap_module: object) -> dict:
+    return {p.schema: p for p in getattr(bootstrap_module, "PROJECTIONS", ())}
+
+
+@app.command()
+def pg(
+    action: Annotated[str, typer.Argument(help="start | stop | url")],
+    home: Home = Path(".gongzhi"),
+) -> None:
+    """Manage the embedded PostgreSQL server under HOME/pg."""
+    from shared import embedded_pg
+
+    if action in ("start", "url"):
+        typer.echo(embedded_pg.start(home / "pg"))
+    elif action == "stop":
+        embedded_pg.stop(home / "pg")
+    else:
+        raise typer.BadParameter("start, stop or url")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The four Gongzhi services: issues, grid, volunteers, evaluation."""

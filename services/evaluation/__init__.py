@@ -1,0 +1,1 @@
+"""The evaluation service: ratings, department evaluations, KPIs and rankings."""

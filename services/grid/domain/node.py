@@ -1,0 +1,86 @@
+"""A tier node: one place in the city's tree, from the city down to a building unit."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.errors import IllegalTransition, Invalid
+from shared.tiers import LEVEL_RANK, LEVELS, is_valid_path, parent_of
+
+_NODE_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/nodes")
+# Where the last two levels may hang: a unit only in a building; a building in a compound,
+# a grid or straight in a community (levels may be skipped, but not these).
+_ALLOWED_PARENTS = {
+    "unit": {"building"},
+    "building": {"compound", "grid", "community"},
+}
+
+Meta = dict[str, Any]
+
+
+def check_placement(path: str, level: str, parent_level: str | None) -> None:
+    if not is_valid_path(path):
+        raise Invalid(f"'{path}' is not a tier path (lowercase ASCII labels joined by dots)")
+    if level not in LEVEL_RANK:
+        raise Invalid(f"unknown level '{level}'; one of {', '.join(LEVELS)}")
+    if parent_of(path) is None:
+        if level != "city":
+            raise Invalid(f"'{path}' has no parent, so it must be a city, not a {level}")
+        return
+    if parent_level is None:
+        raise Invalid(f"the parent '{parent_of(path)}' of '{path}' does not exist")
+    if LEVEL_RANK[parent_level] >= LEVEL_RANK[level]:
+        raise Invalid(f"a {level} cannot sit under a {parent_level} ('{path}')")
+    allowed = _ALLOWED_PARENTS.get(level)
+    if allowed and parent_level not in allowed:
+        raise Invalid(
+            f"a {level} must sit under a {' or '.join(sorted(allowed))}, not a {parent_level}"
+        )
+
+
+class Node(Aggregate):
+    TOPIC = "gongzhi.node"
+
+    class Event(Aggregate.Event):
+        tier: str
+        meta: Meta
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "gongzhi.node.created.v1"  # required by eventsourcing; never emitted
+
+    @staticmethod
+    def id_for(path: str) -> UUID:
+        return uuid5(_NODE_NS, path)
+
+    @event("Registered", topic="gongzhi.node.registered.v1")
+    def __init__(
+        self, *, id: UUID, path: str, level: str, name: str, parent: str | None,  # noqa: A002
+        tier: str, meta: Meta,
+    ) -> None:
+        self.path = path
+        self.level = level
+        self.name = name
+        self.parent = parent
+        self.retired = False
+
+    def rename(self, name: str, meta: Meta) -> None:
+        if self.retired:
+            raise IllegalTransition(f"'{self.path}' is retired")
+        if name != self.name:
+            self._renamed(name=name, previous=self.name, tier=self.path, meta=meta)
+
+    def retire(self, reason: str, meta: Meta) -> None:
+        if self.retired:
+            raise IllegalTransition(f"'{self.path}' is already retired")
+        self._retired(reason=reason, tier=self.path, meta=meta)
+
+    @event("Renamed", topic="gongzhi.node.renamed.v1")
+    def _renamed(self, name: str, previous: str, tier: str, meta: Meta) -> None:
+        self.name = name
+
+    @event("Retired", topic="gongzhi.node.retired.v1")
+    def _retired(self, reason: str, tier: str, meta: Meta) -> None:
+        self.retired = True

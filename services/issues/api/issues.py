@@ -1,0 +1,214 @@
+"""/v1/issues: raise, act on, read and list issues."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.issues.api import schemas as s
+from services.issues.api.deps import (
+    Issues,
+    Pool,
+    may_see_contact,
+    require_live_node,
+    require_may_handle,
+    require_may_raise,
+    require_may_see,
+)
+from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.domain.catalog import is_known
+from services.issues.domain.issue import STATUSES, Issue
+from services.issues.projections import ISSUE_LIST
+from shared.auth import Principal
+from shared.errors import Invalid
+from shared.eventstore import meta
+from shared.http import CurrentPrincipal
+from shared.tiers import PATH_PATTERN, subtree_like
+
+router = APIRouter(prefix="/v1/issues", tags=["issues"])
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+def _out(app: IssuesApplication, who: Principal, issue: Issue, history: bool) -> s.IssueOut:
+    return s.IssueOut(
+        id=str(issue.id),
+        version=issue.version,
+        node=issue.node,
+        title=issue.title,
+        description=issue.description,
+        category=issue.category,
+        channel=issue.channel,
+        status=issue.status,
+        location=issue.location,
+        photos=issue.photos,
+        reporter=issue.reporter,
+        assignee=issue.assignee,
+        resolution=issue.resolution,
+        contact=app.contact_of(issue) if may_see_contact(who, issue) else None,
+        history=[s.HistoryEntry(**h) for h in app.history(issue.id)] if history else None,
+    )
+
+
+def _require_category(code: str) -> None:
+    if not is_known(code):
+        raise Invalid(f"unknown category '{code}'; GET /v1/categories lists them", field="category")
+
+
+@router.post("", status_code=201, response_model=s.IssueOut, name="raise_issue")
+async def raise_issue(
+    body: s.RaiseIssueBody,
+    who: CurrentPrincipal,
+    issues: Issues,
+    pool: Pool,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> s.IssueOut:
+    """Raise an issue at a tier node. Retrying with the same `Idempotency-Key` returns the
+    issue the first call made (200), never a second one."""
+    require_may_raise(who, body.node)
+    _require_category(body.category)
+    await require_live_node(pool, body.node)
+    cmd = RaiseIssue(
+        node=body.node,
+        title=body.title,
+        description=body.description,
+        category=body.category,
+        channel=body.channel,
+        location=body.location.model_dump() if body.location else None,
+        photos=[str(p) for p in body.photos],
+        contact=body.contact.model_dump(exclude_none=True) if body.contact else None,
+    )
+    issue, created = await run_in_threadpool(
+        issues.raise_issue, cmd, reporter=who.sub, meta=meta(who),
+        idempotency_key=idempotency_key,
+    )
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/issues/{issue.id}"
+    return _out(issues, who, issue, history=False)
+
+
+@router.get("/{issue_id}", response_model=s.IssueOut, name="get_issue")
+async def get_issue(issue_id: UUID, who: CurrentPrincipal, issues: Issues) -> s.IssueOut:
+    """An issue's state and its full history: who did what, when."""
+    issue = await run_in_threadpool(issues.get_issue, issue_id)
+    require_may_see(who, issue)
+    return await run_in_threadpool(_out, issues, who, issue, True)
+
+
+async def _act(issues: IssuesApplication, issue_id: UUID, who: Principal, doing: str,
+               command: Any, *args: Any) -> s.IssueOut:
+    issue = await run_in_threadpool(issues.get_issue, issue_id)
+    require_may_handle(who, issue, doing)
+    issue = await run_in_threadpool(command, issue_id, *args, meta(who))
+    return _out(issues, who, issue, history=False)
+
+
+@router.post("/{issue_id}/classify", response_model=s.IssueOut, name="classify_issue")
+async def classify(issue_id: UUID, body: s.ClassifyBody, who: CurrentPrincipal,
+                   issues: Issues) -> s.IssueOut:
+    _require_category(body.category)
+    return await _act(issues, issue_id, who, "classify issues", issues.classify, body.category)
+
+
+@router.post("/{issue_id}/acknowledge", response_model=s.IssueOut, name="acknowledge_issue")
+async def acknowledge(issue_id: UUID, body: s.NoteBody, who: CurrentPrincipal,
+                      issues: Issues) -> s.IssueOut:
+    return await _act(issues, issue_id, who, "acknowledge issues", issues.acknowledge, body.note)
+
+
+@router.post("/{issue_id}/assign", response_model=s.IssueOut, name="assign_issue")
+async def assign(issue_id: UUID, body: s.AssignBody, who: CurrentPrincipal,
+                 issues: Issues) -> s.IssueOut:
+    return await _act(issues, issue_id, who, "assign issues", issues.assign,
+                      body.assignee.model_dump(), body.note)
+
+
+@router.post("/{issue_id}/resolve", response_model=s.IssueOut, name="resolve_issue")
+async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
+                  issues: Issues) -> s.IssueOut:
+    return await _act(issues, issue_id, who, "resolve issues", issues.resolve,
+                      body.resolution, [str(u) for u in body.evidence])
+
+
+@router.post("/{issue_id}/close", response_model=s.IssueOut, name="close_issue")
+async def close(issue_id: UUID, body: s.NoteBody, who: CurrentPrincipal,
+                issues: Issues) -> s.IssueOut:
+    return await _act(issues, issue_id, who, "close issues", issues.close, body.note)
+
+
+@router.get("", response_model=s.IssuePage, name="list_issues")
+async def list_issues(
+    who: CurrentPrincipal,
+    pool: Pool,
+    node: Annotated[str | None, Query(pattern=PATH_PATTERN)] = None,
+    status: Annotated[Status | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> s.IssuePage:
+    """Issues at a node and all its descendants, newest first. Residents list their own."""
+    where, args = [], []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if who.role == "resident":
+        where.append(f"reporter = {arg(who.sub)}")
+    elif who.role == "department_staff":
+        where.append(f"assignee->>'kind' = 'department' AND assignee->>'id' = {arg(who.department)}")
+    else:
+        node = node or who.scope
+        who.require_scope(node, "list issues")
+    if node:
+        where.append(f"(node = {arg(node)} OR node LIKE {arg(subtree_like(node))})")
+    if status:
+        where.append(f"status = {arg(status)}")
+    if category:
+        where.append(f"(category = {arg(category)} OR category LIKE {arg(category + '.%')})")
+    if cursor:
+        at, last_id = _read_cursor(cursor)
+        where.append(f"(raised_at, id) < ({arg(at)}, {arg(last_id)})")
+    sql = (
+        f'SELECT * FROM "{ISSUE_LIST.schema}".issues '
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+        f"ORDER BY raised_at DESC, id DESC LIMIT {arg(limit + 1)}"
+    )
+    rows = await pool.fetch(sql, *args)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        s.IssueRow(
+            id=str(r["id"]), node=r["node"], status=r["status"], category=r["category"],
+            channel=r["channel"], title=r["title"],
+            assignee=_json(r["assignee"]),
+            raised_at=r["raised_at"].isoformat(), updated_at=r["updated_at"].isoformat(),
+        )
+        for r in rows
+    ]
+    next_cursor = _make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None
+    return s.IssuePage(items=items, next_cursor=next_cursor)
+
+
+def _json(value: str | None) -> dict | None:
+    import json
+
+    return json.loads(value) if value else None
+
+
+def _make_cursor(at: datetime, issue_id: UUID) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{issue_id}".encode()).decode()
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        at, _, issue_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), UUID(issue_id)
+    except ValueError:
+        raise Invalid("the cursor is not one this service returned", field="cursor") from None

@@ -1,0 +1,47 @@
+"""/v1/tiers/{path}/summary and /v1/categories: read models for dashboards and forms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from services.issues.api import schemas as s
+from services.issues.api.deps import Pool
+from services.issues.domain.catalog import catalog
+from services.issues.projections import TIER_TREE
+from services.issues.projections.tier_summary import summary_counts
+from shared.errors import NotFound
+from shared.http import CurrentPrincipal
+from shared.projections.tier_tree import children_of, find_node
+from shared.tiers import PATH_PATTERN
+
+router = APIRouter(tags=["tiers"])
+
+
+def _counts(by_status: dict[str, int]) -> s.Counts:
+    return s.Counts(**by_status, total=sum(by_status.values()))
+
+
+@router.get("/v1/tiers/{path}/summary", response_model=s.TierSummaryOut, name="tier_summary")
+async def tier_summary(
+    path: Annotated[str, Path(pattern=PATH_PATTERN)], who: CurrentPrincipal, pool: Pool
+) -> s.TierSummaryOut:
+    """Issue counts by status for the node's whole subtree, and for each child's."""
+    who.require_scope(path, "see the summary")
+    node = await find_node(pool, TIER_TREE.schema, path)
+    if node is None:
+        raise NotFound(f"unknown tier node '{path}'")
+    children = await children_of(pool, TIER_TREE.schema, path)
+    counts = await summary_counts(pool, [path, *(c["path"] for c in children)])
+    return s.TierSummaryOut(
+        node=s.NodeSummary(path=path, name=node["name"], level=node["level"],
+                           counts=_counts(counts[path])),
+        children=[s.NodeSummary(**c, counts=_counts(counts[c["path"]])) for c in children],
+    )
+
+
+@router.get("/v1/categories", name="list_categories")
+async def list_categories() -> list[dict]:
+    """The category catalog: top categories with their sub-items."""
+    return catalog()

@@ -1,0 +1,25 @@
+"""Wires the issues service. Run with `uvicorn --factory services.issues.bootstrap:create_app`
+(`gongzhi up` does); nothing touches the database until the app starts."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.issues.api.issues import router as issues_router
+from services.issues.api.tiers import router as tiers_router
+from services.issues.application import IssuesApplication
+from services.issues.projections import PROJECTIONS  # noqa: F401 - `gongzhi rebuild` finds them here
+from shared.sealing import Sealer
+from shared.service import build_service
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_service(
+        settings=settings or Settings(),
+        description="Residents' issues from raising to closing, and tier summaries.",
+        application=IssuesApplication,
+        projections=PROJECTIONS,
+        routers=[issues_router, tiers_router],
+        application_kwargs=lambda s: {"sealer": Sealer(s.secret("data_key"))},
+    )

@@ -1,0 +1,18 @@
+"""Read models of the issues service, and the streams each one follows.
+
+| projection     | follows | serves                                  |
+| -------------- | ------- | --------------------------------------- |
+| tier tree      | grid    | node validation, children in summaries  |
+| issue list     | issues  | GET /v1/issues (filters, pagination)    |
+| tier summary   | issues  | GET /v1/tiers/{path}/summary            |
+"""
+
+from services.issues.projections.issue_list import IssueList
+from services.issues.projections.tier_summary import TierSummary
+from shared.projections.tier_tree import TierTree
+
+TIER_TREE = TierTree(schema="issues_tier_tree")
+ISSUE_LIST = IssueList()
+TIER_SUMMARY = TierSummary()
+
+PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY)

@@ -1,0 +1,74 @@
+"""One row per issue, for filtered, paginated lists by subtree, status and category."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import asyncpg
+
+from shared.bus.envelope import Envelope
+from shared.projections.projection import Projection
+
+_STATUS_OF = {
+    "gongzhi.issue.acknowledged.v1": "acknowledged",
+    "gongzhi.issue.assigned.v1": "assigned",
+    "gongzhi.issue.resolved.v1": "resolved",
+    "gongzhi.issue.closed.v1": "closed",
+}
+
+
+class IssueList(Projection):
+    schema = "issues_issue_list"
+    streams = ("issues",)
+    ddl = """
+    CREATE TABLE IF NOT EXISTS {schema}.issues (
+        id uuid PRIMARY KEY,
+        node text NOT NULL,
+        status text NOT NULL,
+        category text NOT NULL,
+        channel text NOT NULL,
+        title text NOT NULL,
+        reporter text NOT NULL,
+        assignee jsonb,
+        raised_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS issues_node ON {schema}.issues (node text_pattern_ops);
+    CREATE INDEX IF NOT EXISTS issues_raised ON {schema}.issues (raised_at DESC, id DESC);
+    CREATE INDEX IF NOT EXISTS issues_reporter ON {schema}.issues (reporter);
+    """
+
+    async def apply(
+        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
+    ) -> None:
+        raised = [e for e in events if e.type == "gongzhi.issue.raised.v1"]
+        if raised:
+            await conn.executemany(
+                f"INSERT INTO {schema}.issues (id, node, status, category, channel, title,"
+                f" reporter, raised_at, updated_at) VALUES ($1, $2, 'raised', $3, $4, $5, $6,"
+                f" $7::timestamptz, $7::timestamptz) ON CONFLICT (id) DO NOTHING",
+                [(e.subject, e.data["node"], e.data["category"], e.data["channel"],
+                  e.data["title"], e.data["reporter"], _ts(e.time)) for e in raised],
+            )
+        for e in events:
+            if e.type in _STATUS_OF:
+                assignee = e.data.get("assignee")
+                await conn.execute(
+                    f"UPDATE {schema}.issues SET status = $2, updated_at = $3::timestamptz,"
+                    f" assignee = COALESCE($4::jsonb, assignee) WHERE id = $1",
+                    e.subject, _STATUS_OF[e.type], _ts(e.time),
+                    json.dumps(assignee, ensure_ascii=False) if assignee else None,
+                )
+            elif e.type == "gongzhi.issue.classified.v1":
+                await conn.execute(
+                    f"UPDATE {schema}.issues SET category = $2, updated_at = $3::timestamptz "
+                    f"WHERE id = $1",
+                    e.subject, e.data["category"], _ts(e.time),
+                )
+
+
+def _ts(iso: str):  # noqa: ANN202 - asyncpg wants datetimes for timestamptz
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso)

@@ -1,0 +1,1 @@
+"""The volunteers service: volunteers, teams, wishes and time-bank accounts."""

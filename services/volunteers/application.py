@@ -1,0 +1,12 @@
+"""The volunteers Application. It owns no aggregates yet; its log and schema exist so the
+service starts, is followed like any other, and grows without a migration."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+
+class VolunteersApplication(Application[UUID]):
+    name = "volunteers"

@@ -1,0 +1,102 @@
+"""Bearer JWTs carrying a role and a tier scope (a node path).
+
+A worker acts only under their scope; a department's staff carry their department code;
+residents act on their own issues. Every denial says why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from shared.errors import Forbidden, Unauthorized
+from shared.tiers import is_valid_path, is_within
+
+STAFF_ROLES = (
+    "grid_worker",
+    "compound_head",
+    "building_head",
+    "unit_head",
+    "info_officer",
+    "community_staff",
+    "street_staff",
+    "district_staff",
+    "city_staff",
+)
+ROLES = ("resident", *STAFF_ROLES, "department_staff", "admin")
+ISSUER = "gongzhi"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    sub: str
+    role: str
+    scope: str
+    name: str = ""
+    department: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES or self.role == "admin"
+
+    def covers(self, node: str) -> bool:
+        return self.role == "admin" or is_within(node, self.scope)
+
+    def require_scope(self, node: str, doing: str) -> None:
+        if not self.covers(node):
+            raise Forbidden(
+                f"{self.role} scoped to '{self.scope}' may not {doing} at '{node}': "
+                "it lies outside that scope",
+                scope=self.scope,
+                node=node,
+            )
+
+    def as_actor(self) -> dict[str, str]:
+        actor = {"sub": self.sub, "role": self.role, "name": self.name}
+        if self.department:
+            actor["department"] = self.department
+        return actor
+
+
+def mint(
+    secret: str,
+    *,
+    sub: str,
+    role: str,
+    scope: str,
+    name: str = "",
+    department: str | None = None,
+    ttl_seconds: int = 12 * 3600,
+) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if not is_valid_path(scope):
+        raise ValueError(f"scope {scope!r} is not a tier path like 'km.guandu.taihe'")
+    if role == "department_staff" and not department:
+        raise ValueError("department staff need a department code")
+    now = int(time.time())
+    claims = {"iss": ISSUER, "sub": sub, "role": role, "scope": scope, "name": name,
+              "iat": now, "exp": now + ttl_seconds}
+    if department:
+        claims["dept"] = department
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], issuer=ISSUER,
+            options={"require": ["exp", "sub", "role", "scope"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("the token has expired") from None
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"the token is not valid: {exc}") from None
+    if claims["role"] not in ROLES:
+        raise Unauthorized(f"the token names an unknown role {claims['role']!r}")
+    return Principal(
+        sub=claims["sub"], role=claims["role"], scope=claims["scope"],
+        name=claims.get("name", ""), department=claims.get("dept"),
+    )

@@ -1,0 +1,135 @@
+"""Service defaults: every service's FastAPI app gets the same problem responses, body limit,
+health route and auth dependency from here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shared.auth import Principal, verify
+from shared.errors import GongzhiError, Unauthorized
+
+log = logging.getLogger("gongzhi.http")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, /, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _where(loc: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in loc if p != "body") or "body"
+
+
+async def _on_gongzhi_error(_: Request, exc: GongzhiError) -> JSONResponse:
+    return problem(exc.status, exc.title, exc.detail, **exc.extra)
+
+
+async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _where(e["loc"]), "problem": e["msg"], "type": e["type"]} for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e['field']}: {e['problem']}" for e in errors[:5])
+    return problem(422, "Invalid input", summary, errors=errors)
+
+
+async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+
+async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "Internal error", "the server failed; nothing was half-written")
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before any handler sees them. A few routes (bulk
+    imports) may name a larger limit of their own."""
+
+    def __init__(self, app: ASGIApp, limit: int, per_path: dict[str, int]) -> None:
+        self.app, self.default, self.per_path = app, limit, per_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.per_path.get(scope["path"], self.default)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await self._refuse(scope, receive, send, limit)
+        seen = 0
+
+        async def counting_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send, limit)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = problem(413, "Payload too large", f"request bodies are limited to {limit} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_service_app(
+    *,
+    service: str,
+    description: str,
+    lifespan: Callable[[FastAPI], Any],
+    routers: Sequence[APIRouter],
+    max_body_bytes: int,
+    body_limits: dict[str, int],
+) -> FastAPI:
+    app = FastAPI(
+        title=f"Gongzhi {service}",
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.add_exception_handler(GongzhiError, _on_gongzhi_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_crash)
+    app.add_middleware(BodyLimit, limit=max_body_bytes, per_path=body_limits)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"service": service, "status": "ok"}
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+_bearer = HTTPBearer(auto_error=False, description="a JWT from `gongzhi token`")
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("send 'Authorization: Bearer <token>'; `gongzhi token` mints one")
+    return verify(request.app.state.jwt_secret, credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

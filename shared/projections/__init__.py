@@ -1,0 +1,1 @@
+"""Projections build read models from envelopes; the runner makes each effect exactly-once."""

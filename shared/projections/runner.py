@@ -1,0 +1,233 @@
+"""Runs a projection: a batch's effect and its positions commit in one asyncpg transaction.
+
+Exactly-once effects rest on three checks inside that transaction:
+- positions: a delivery at or before the stored offset of its stream was already applied
+  (a redelivery after a crash, or a consumer restarted mid-batch) and is skipped;
+- versions: an event whose (aggregate, version) is not past the last one applied for that
+  aggregate is skipped (the relay may publish an event twice, at two offsets);
+- an advisory lock per schema, so two replicas, or a rebuild swapping schemas, never
+  interleave their transactions.
+A batch that fails is retried message by message; a message that fails `dead_letter_after`
+times is parked in the dead-letter table with its error, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
+
+import asyncpg
+
+from shared.bus.consumer import ConsumerFactory
+from shared.bus.envelope import Delivery, Envelope
+from shared.projections.projection import Projection
+
+log = logging.getLogger("gongzhi.projections")
+
+RUNNER_DDL = """
+CREATE TABLE IF NOT EXISTS {schema}.tracking (
+    stream text PRIMARY KEY,
+    position bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {schema}.applied_versions (
+    subject text PRIMARY KEY,
+    seq bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
+    id bigserial PRIMARY KEY,
+    stream text NOT NULL,
+    position bigint NOT NULL,
+    error text NOT NULL,
+    attempts int NOT NULL,
+    message text,
+    parked_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        projection: Projection,
+        pool: asyncpg.Pool,
+        consumers: ConsumerFactory,
+        *,
+        schema: str | None = None,
+        dead_letter_after: int = 3,
+    ) -> None:
+        self.projection = projection
+        self.pool = pool
+        self.consumers = consumers
+        self.schema = schema or projection.schema
+        self.dead_letter_after = dead_letter_after
+        self.applied = 0  # events applied by this process, for benchmarks and logs
+
+    @property
+    def _q(self) -> str:
+        return f'"{self.schema}"'
+
+    async def prepare(self) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._q}")
+            await conn.execute(RUNNER_DDL.format(schema=self._q))
+            await conn.execute(self.projection.ddl.format(schema=self._q))
+
+    async def positions(self) -> dict[str, int]:
+        rows = await self.pool.fetch(f"SELECT stream, position FROM {self._q}.tracking")
+        return {r["stream"]: r["position"] for r in rows}
+
+    async def run(self) -> None:
+        """Follow the streams forever; a follower that dies is restarted from its positions."""
+        backoff = 0.2
+        while True:
+            try:
+                await self.prepare()
+                await self._consume(follow=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("projection %s stopped; restarting in %.1fs", self.schema, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def catch_up(self) -> int:
+        """Apply everything up to the current head, then return how many events applied."""
+        await self.prepare()
+        before = self.applied
+        await self._consume(follow=False)
+        return self.applied - before
+
+    async def _consume(self, *, follow: bool) -> None:
+        consumer = self.consumers(self.projection.streams)
+        async for batch in consumer.batches(await self.positions(), follow=follow):
+            await self.handle(batch)
+
+    async def handle(self, batch: Sequence[Delivery]) -> None:
+        try:
+            await self._apply(batch)
+        except Exception as exc:  # one bad message must not hold the others back
+            log.warning("batch of %d failed on %s (%s); retrying one by one",
+                        len(batch), self.schema, exc)
+            for delivery in batch:
+                await self._apply_alone(delivery)
+
+    async def _apply_alone(self, delivery: Delivery) -> None:
+        error: Exception | None = None
+        for attempt in range(1, self.dead_letter_after + 1):
+            try:
+                await self._apply([delivery])
+                return
+            except Exception as exc:
+                error = exc
+                await asyncio.sleep(0.05 * attempt)
+        assert error is not None
+        await self._park(delivery, error)
+
+    async def _apply(self, batch: Sequence[Delivery]) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
+            stored = await self._stored_positions(conn, {d.stream for d in batch})
+            fresh = [d for d in batch if d.offset > stored.get(d.stream, 0)]
+            if not fresh:
+                return
+            events = await self._unapplied([d.decode() for d in fresh], conn)
+            if events:
+                await self.projection.apply(conn, self._q, events)
+                await self._record_versions(conn, events)
+            await self._record_positions(conn, fresh)
+        self.applied += len(events)
+
+    async def _stored_positions(
+        self, conn: asyncpg.Connection, streams: set[str]
+    ) -> dict[str, int]:
+        rows = await conn.fetch(
+            f"SELECT stream, position FROM {self._q}.tracking WHERE stream = ANY($1::text[])",
+            list(streams),
+        )
+        return {r["stream"]: r["position"] for r in rows}
+
+    async def _unapplied(
+        self, events: list[Envelope], conn: asyncpg.Connection
+    ) -> list[Envelope]:
+        rows = await conn.fetch(
+            f"SELECT subject, seq FROM {self._q}.applied_versions "
+            f"WHERE subject = ANY($1::text[])",
+            list({e.subject for e in events}),
+        )
+        last = {r["subject"]: r["seq"] for r in rows}
+        keep = []
+        for event in events:
+            if event.seq > last.get(event.subject, 0):
+                keep.append(event)
+                last[event.subject] = event.seq
+        return keep
+
+    async def _record_versions(self, conn: asyncpg.Connection, events: list[Envelope]) -> None:
+        latest: dict[str, int] = {}
+        for e in events:
+            latest[e.subject] = max(e.seq, latest.get(e.subject, 0))
+        await conn.execute(
+            f"INSERT INTO {self._q}.applied_versions (subject, seq) "
+            f"SELECT * FROM unnest($1::text[], $2::bigint[]) "
+            f"ON CONFLICT (subject) DO UPDATE SET seq = EXCLUDED.seq",
+            list(latest), list(latest.values()),
+        )
+
+    async def _record_positions(self, conn: asyncpg.Connection, batch: Sequence[Delivery]) -> None:
+        latest: dict[str, int] = {}
+        for d in batch:
+            latest[d.stream] = max(d.offset, latest.get(d.stream, 0))
+        await conn.execute(
+            f"INSERT INTO {self._q}.tracking (stream, position) "
+            f"SELECT * FROM unnest($1::text[], $2::bigint[]) "
+            f"ON CONFLICT (stream) DO UPDATE SET position = EXCLUDED.position",
+            list(latest), list(latest.values()),
+        )
+
+    async def _park(self, delivery: Delivery, error: Exception) -> None:
+        log.error("parking %s@%d on %s: %s", delivery.stream, delivery.offset, self.schema, error)
+        try:
+            message = json.dumps(asdict(delivery.decode()), ensure_ascii=False)
+        except Exception:  # the message may be unreadable; that is why it is here
+            message = None
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
+            stored = await self._stored_positions(conn, {delivery.stream})
+            if delivery.offset <= stored.get(delivery.stream, 0):
+                return
+            await conn.execute(
+                f"INSERT INTO {self._q}.dead_letters (stream, position, error, attempts, message)"
+                f" VALUES ($1, $2, $3, $4, $5)",
+                delivery.stream, delivery.offset, f"{type(error).__name__}: {error}",
+                self.dead_letter_after, message,
+            )
+            await self._record_positions(conn, [delivery])
+
+
+@contextlib.asynccontextmanager
+async def running(
+    projections: Sequence[Projection],
+    pool: asyncpg.Pool,
+    consumers: ConsumerFactory,
+    *,
+    dead_letter_after: int = 3,
+) -> AsyncIterator[list[ProjectionRunner]]:
+    """Run each projection in its own supervised task for the life of the block."""
+    runners = [
+        ProjectionRunner(p, pool, consumers, dead_letter_after=dead_letter_after)
+        for p in projections
+    ]
+    for runner in runners:
+        await runner.prepare()  # read routes find their tables from the first request on
+    tasks = [asyncio.create_task(r.run(), name=f"projection:{r.schema}") for r in runners]
+    try:
+        yield runners
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

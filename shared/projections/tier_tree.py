@@ -1,0 +1,69 @@
+"""Every service's copy of the tier tree, built from grid's node events.
+
+Services never read grid's tables; each keeps this read model in a schema of its own and
+validates node paths against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from shared.bus.envelope import Envelope
+from shared.projections.projection import Projection
+
+
+class TierTree(Projection):
+    streams = ("grid",)
+    ddl = """
+    CREATE TABLE IF NOT EXISTS {schema}.nodes (
+        path text PRIMARY KEY,
+        level text NOT NULL,
+        name text NOT NULL,
+        parent text,
+        retired boolean NOT NULL DEFAULT false
+    );
+    CREATE INDEX IF NOT EXISTS nodes_parent ON {schema}.nodes (parent);
+    """
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema  # type: ignore[misc]  # one class, a schema per service
+
+    async def apply(
+        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
+    ) -> None:
+        for e in events:
+            d = e.data
+            if e.type == "gongzhi.node.registered.v1":
+                await conn.execute(
+                    f"INSERT INTO {schema}.nodes (path, level, name, parent) "
+                    f"VALUES ($1, $2, $3, $4) ON CONFLICT (path) DO UPDATE "
+                    f"SET level = EXCLUDED.level, name = EXCLUDED.name, retired = false",
+                    d["path"], d["level"], d["name"], d.get("parent"),
+                )
+            elif e.type == "gongzhi.node.renamed.v1":
+                await conn.execute(
+                    f"UPDATE {schema}.nodes SET name = $2 WHERE path = $1", e.tier, d["name"]
+                )
+            elif e.type == "gongzhi.node.retired.v1":
+                await conn.execute(
+                    f"UPDATE {schema}.nodes SET retired = true WHERE path = $1", e.tier
+                )
+
+
+async def find_node(pool: asyncpg.Pool, schema: str, path: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow(
+        f'SELECT path, level, name, parent, retired FROM "{schema}".nodes WHERE path = $1', path
+    )
+    return dict(row) if row else None
+
+
+async def children_of(pool: asyncpg.Pool, schema: str, path: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        f'SELECT path, level, name FROM "{schema}".nodes '
+        f"WHERE parent = $1 AND NOT retired ORDER BY path",
+        path,
+    )
+    return [dict(r) for r in rows]

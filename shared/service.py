@@ -1,0 +1,65 @@
+"""The one place a service is assembled: write side, read pool, projections, routes.
+
+Each service's bootstrap names its parts; this builds the lifespan that opens them in order
+and closes them in reverse. No I/O happens until the ASGI server starts the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from eventsourcing.application import Application
+from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from shared.bus.transports import consumers_for
+from shared.db import create_pool, resolve_database_url
+from shared.eventstore import open_application
+from shared.http import create_service_app
+from shared.projections.projection import Projection
+from shared.projections.runner import running
+from shared.settings import Settings
+
+
+def build_service(
+    *,
+    settings: Settings,
+    description: str,
+    application: type[Application],
+    projections: Sequence[Projection],
+    routers: Sequence[APIRouter],
+    application_kwargs: Callable[[Settings], dict[str, Any]] = lambda _: {},
+    body_limits: dict[str, int] | None = None,
+) -> FastAPI:
+    service = application.name
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = await run_in_threadpool(resolve_database_url, settings)
+        app.state.settings = settings
+        app.state.jwt_secret = settings.secret("jwt_secret")
+        app.state.application = await run_in_threadpool(
+            open_application, application, url, **application_kwargs(settings)
+        )
+        app.state.pool = await create_pool(url)
+        try:
+            async with running(
+                projections, app.state.pool, consumers_for(settings, url),
+                dead_letter_after=settings.dead_letter_after,
+            ) as runners:
+                app.state.runners = runners
+                yield
+        finally:
+            await app.state.pool.close()
+            app.state.application.close()
+
+    return create_service_app(
+        service=service,
+        description=description,
+        lifespan=lifespan,
+        routers=routers,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits=body_limits or {},
+    )

@@ -1,0 +1,62 @@
+"""Settings shared by every service and the CLI, read from the environment.
+
+Secrets are never defaulted in code: in development they are generated once and kept under
+the Gongzhi home folder (so `gongzhi up` and `gongzhi token` agree); outside development a
+service refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGZHI_", extra="ignore")
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    home: Path = Path(".gongzhi")
+    env: Literal["development", "test", "production"] = "development"
+    transport: Literal["embedded", "kafka"] = "embedded"
+    jwt_secret: str | None = None
+    data_key: str | None = None  # urlsafe base64 of 32 bytes: AES-256-GCM for contact details
+    max_body_bytes: int = 64 * 1024
+    consumer_batch_size: int = 500
+    consumer_poll_seconds: float = 0.5
+    dead_letter_after: int = 3
+
+    def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
+        value = getattr(self, name)
+        if value:
+            return value
+        if self.env == "production":
+            raise RuntimeError(f"GONGZHI_{name.upper()} must be set outside development")
+        return self._dev_secrets[name]
+
+    @cached_property
+    def _dev_secrets(self) -> dict[str, str]:
+        path = self.home / "secrets.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generated = {
+            "jwt_secret": secrets.token_urlsafe(32),
+            "data_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        }
+        # Write-then-rename so two processes starting together never read half a file.
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(generated))
+        tmp.chmod(0o600)
+        if path.exists():
+            tmp.unlink()
+            return json.loads(path.read_text())
+        tmp.replace(path)
+        return generated
