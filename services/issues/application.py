@@ -90,7 +90,8 @@ class IssuesApplication(Application[UUID]):
     def resolve(self, issue_id: UUID, resolution: str, evidence: list[str], meta: Meta) -> Issue:
         return self._act(issue_id, lambda i: i.resolve(resolution, evidence, meta))
 
-    def close(self, issue_id: UUID, note: str, meta: Meta) -> Issue:
+    def close_issue(self, issue_id: UUID, note: str, meta: Meta) -> Issue:
+        # Not `close`: Application.close() releases the database connections.
         return self._act(issue_id, lambda i: i.close(note, meta))
 
     def get_issue(self, issue_id: UUID) -> Issue:

@@ -11,11 +11,12 @@ from shared.errors import IllegalTransition, Invalid
 from shared.tiers import LEVEL_RANK, LEVELS, is_valid_path, parent_of
 
 _NODE_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/nodes")
-# Where the last two levels may hang: a unit only in a building; a building in a compound,
-# a grid or straight in a community (levels may be skipped, but not these).
+# Levels may be skipped, but not everywhere: a grid divides a community; a building stands
+# in a compound, a grid or straight in a community; a unit only in a building.
 _ALLOWED_PARENTS = {
-    "unit": {"building"},
+    "grid": {"community"},
     "building": {"compound", "grid", "community"},
+    "unit": {"building"},
 }
 
 Meta = dict[str, Any]

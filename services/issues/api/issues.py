@@ -139,7 +139,7 @@ async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
 @router.post("/{issue_id}/close", response_model=s.IssueOut, name="close_issue")
 async def close(issue_id: UUID, body: s.NoteBody, who: CurrentPrincipal,
                 issues: Issues) -> s.IssueOut:
-    return await _act(issues, issue_id, who, "close issues", issues.close, body.note)
+    return await _act(issues, issue_id, who, "close issues", issues.close_issue, body.note)
 
 
 @router.get("", response_model=s.IssuePage, name="list_issues")

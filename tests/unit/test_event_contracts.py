@@ -1,0 +1,33 @@
+"""Every event a service stores is a public contract: an explicit, versioned type."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eventsourcing.domain import Aggregate
+
+from services.grid.domain.node import Node
+from services.issues.domain.issue import Issue
+
+TYPE = re.compile(r"^gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
+
+
+def event_classes(aggregate: type[Aggregate]) -> list[type]:
+    return [
+        v for k, v in vars(aggregate).items()
+        if isinstance(v, type) and issubclass(v, aggregate.Event) and k not in ("Event", "Created")
+    ]
+
+
+@pytest.mark.parametrize("aggregate", [Issue, Node])
+def test_every_event_has_a_versioned_public_type(aggregate: type[Aggregate]) -> None:
+    classes = event_classes(aggregate)
+    assert classes, "no events found"
+    for cls in classes:
+        assert TYPE.match(cls.TOPIC), f"{cls.__qualname__} has topic {cls.TOPIC!r}"
+
+
+def test_types_are_unique_across_services() -> None:
+    topics = [c.TOPIC for a in (Issue, Node) for c in event_classes(a)]
+    assert len(topics) == len(set(topics))
