@@ -13,7 +13,7 @@ META = {"actor": {"sub": "w1", "role": "grid_worker", "name": "李娟"}}
 def new_issue(**overrides: object) -> Issue:
     fields = dict(
         id=Issue.id_for("r1", "key-1"), node="km.guandu", title="路灯不亮", description="",
-        category="facilities", channel="app", location=None, photos=[], contact_sealed=None,
+        category="public_affairs", channel="app", location=None, photos=[], contact_sealed=None,
         reporter="r1", fingerprint="f", tier="km.guandu", meta=META,
     )
     fields.update(overrides)
@@ -67,7 +67,7 @@ def test_illegal_transitions_are_refused_and_record_nothing(steps: list[str], il
 
 def test_classifying_to_the_same_category_is_refused() -> None:
     with pytest.raises(IllegalTransition, match="already classified"):
-        new_issue().classify("facilities", META)
+        new_issue().classify("public_affairs", META)
 
 
 def test_idempotency_ids_are_stable_per_reporter_and_key() -> None:
