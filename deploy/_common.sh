@@ -5,10 +5,12 @@
 # processes with pid files: there is no Docker and no systemd on the
 # machines this project runs on, only Java, Maven and Maven Central.
 
+# shellcheck disable=SC2034  # DEPLOY_DIR and CACHE are used by the scripts that source this
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Downloaded jars are shared by every checkout and survive `git clean`;
 # runtime state belongs to the working directory that started the service.
+# shellcheck disable=SC2034
 CACHE="${GONGZHI_CACHE:-$HOME/.cache/gongzhi}"
 
 # Extra arguments for every mvn call (e.g. "-o" to stay offline, or
@@ -43,12 +45,17 @@ fetch_with_maven() {
     mkdir -p "$(dirname "$dest")"
     tmp="$(mktemp -d "$dest.tmp.XXXXXX")"
     log "fetching $(basename "$(dirname "$pom")") jars into $dest (Maven Central)"
-    if ! mvn -q -B "${MVN_ARGS[@]}" -f "$pom" dependency:copy-dependencies \
-            -DoutputDirectory="$tmp" -Dmdep.useBaseVersion=true >&2; then
-        rm -rf "$tmp"
+    # Maven's output is kept aside and shown only on failure: even with -q,
+    # Maven 3.8 prints stray ANSI resets on exit.
+    if ! mvn -q -B -Dstyle.color=never "${MVN_ARGS[@]}" -f "$pom" dependency:copy-dependencies \
+            -DoutputDirectory="$tmp" -Dmdep.useBaseVersion=true >"$tmp.log" 2>&1; then
+        sed 's/\x1b\[[0-9;]*m//g' "$tmp.log" >&2
+        rm -rf "$tmp" "$tmp.log"
         die "mvn could not fetch the dependencies of $pom"
     fi
+    rm -f "$tmp.log"
     printf '%s\n' "$want" >"$tmp/.fetched"
+    chmod 755 "$tmp"  # mktemp made it private; the jars are not secret
     rm -rf "$dest"
     mv "$tmp" "$dest"
 }
@@ -118,6 +125,15 @@ show_log_tail() {
     else
         log "(no log at $file)"
     fi
+}
+
+# lock_state DIR: hold an exclusive lock on DIR for the rest of this script,
+# so that two callers (say, parallel test workers both running `start`) do
+# not launch two sets of servers into one state dir. Released on exit.
+lock_state() {
+    mkdir -p "$1"
+    exec 9>"$1/.lock"
+    flock -w 300 9 || die "could not lock $1 (another start/stop still running?)"
 }
 
 # Java itself must be there; say so plainly rather than via "command not found".

@@ -14,7 +14,7 @@
 set -euo pipefail
 
 PROG="kafka.sh"
-# shellcheck source=deploy/_common.sh
+# shellcheck source=SCRIPTDIR/_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 LIBS="$CACHE/kafka/libs"
@@ -77,9 +77,12 @@ random_cluster_id() {
 
 # Log4j2 config for the broker: everything to stdout, which start redirects
 # into node-N/server.log. The chatty request/state-change loggers stay at WARN.
+# shutdownHook=disable: otherwise Log4j stops itself as soon as SIGTERM
+# arrives and the broker's own shutdown messages are lost.
 write_log4j_config() {
     cat >"$STATE/log4j2.properties" <<'EOF'
 status = warn
+shutdownHook = disable
 appender.out.type = Console
 appender.out.name = STDOUT
 appender.out.layout.type = PatternLayout
@@ -160,6 +163,7 @@ launch_node() {
     [[ -f "$dir/server.log" ]] && mv -f "$dir/server.log" "$dir/server.log.prev"
     # setsid: the broker must outlive this script and must not receive a
     # Ctrl-C or SIGHUP aimed at the shell (or test runner) that started it.
+    # 9>&-: do not hand our state-dir lock (fd 9) to the long-lived server.
     # shellcheck disable=SC2086  # heap and extra options are word lists
     setsid "${JAVA:-java}" -server $KAFKA_HEAP_OPTS \
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
@@ -167,7 +171,7 @@ launch_node() {
         -Dkafka.logs.dir="$dir" \
         $KAFKA_OPTS \
         -cp "$LIBS/*" "$MAIN_CLASS" "$dir/server.properties" \
-        >"$dir/server.log" 2>&1 </dev/null &
+        >"$dir/server.log" 2>&1 </dev/null 9>&- &
     echo $! >"$dir/kafka.pid"
 }
 
@@ -216,11 +220,16 @@ cmd_start() {
     # replication tests pass or fail for the wrong reason).
     for id in $(known_nodes); do node_running "$id" && running=$((running + 1)); done
     if ((running > 0)); then
-        if [[ "$(cat "$STATE/layout" 2>/dev/null)" == "$layout" ]] && ((running == count)); then
-            log "already running ($layout)"
-            return 0
+        if [[ "$(cat "$STATE/layout" 2>/dev/null)" != "$layout" ]]; then
+            die "a different Kafka setup is running from $STATE ($(cat "$STATE/layout" 2>/dev/null || echo unknown)); run '$0 stop' first"
         fi
-        die "a different Kafka setup is running from $STATE ($(cat "$STATE/layout" 2>/dev/null || echo unknown), $running node(s) up); run '$0 stop' first"
+        if ((running < count)); then
+            # Some node died; whatever killed it deserves a look, not a
+            # silent restart.
+            die "only $running of $count nodes are running (see $STATE/node-*/server.log); run '$0 stop' first"
+        fi
+        log "already running ($layout)"
+        return 0
     fi
 
     require_java
@@ -322,9 +331,9 @@ cmd_clean() {
 
 case "${1:-}" in
     fetch) shift; cmd_fetch "$@" ;;
-    start) shift; cmd_start "$@" ;;
-    stop) shift; cmd_stop "$@" ;;
+    start) shift; lock_state "$STATE"; cmd_start "$@" ;;
+    stop) shift; [[ -d "$STATE" ]] && lock_state "$STATE"; cmd_stop "$@" ;;
     status) shift; cmd_status "$@" ;;
-    clean) shift; cmd_clean "$@" ;;
+    clean) shift; [[ -d "$STATE" ]] && lock_state "$STATE"; cmd_clean "$@" ;;
     *) usage ;;
 esac

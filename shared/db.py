@@ -32,7 +32,6 @@ def eventsourcing_env(database_url: str, schema: str, pool_size: int = 6) -> dic
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
-        "POSTGRES_PRE_PING": "y",
         # A writer waits for the table lock that keeps notification ids in commit order;
         # give up after 5 s rather than hang a request forever.
         "POSTGRES_LOCK_TIMEOUT": "5",

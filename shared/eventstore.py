@@ -6,14 +6,43 @@ and its NOTIFY channel `<service>_events`: the embedded transport follows exactl
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
 
 from shared.auth import Principal
+from shared.batching import BatchingWriter
 from shared.db import ensure_schema, eventsourcing_env
 
 A = TypeVar("A", bound=Application)
+
+
+class ServiceApplication(Application[UUID]):
+    """A service's Application whose concurrent saves share transactions (see batching)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.writer = BatchingWriter(self._save_events, name=f"{self.name}-writer")
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            return super().save(*objs, **kwargs)
+        events: list[Any] = []
+        for obj in objs:
+            if isinstance(obj, DomainEventProtocol):
+                events.append(obj)
+            elif obj is not None:
+                events.extend(obj.collect_events())
+        return self.writer.submit(events) if events else []
+
+    def _save_events(self, events: list[Any]) -> Any:
+        return super().save(*events)
+
+    def close(self) -> None:
+        self.writer.stop()
+        super().close()
 
 
 def open_application(app_class: type[A], database_url: str, **kwargs: object) -> A:

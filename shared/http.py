@@ -123,7 +123,7 @@ def create_service_app(
 _bearer = HTTPBearer(auto_error=False, description="a JWT from `gongzhi token`")
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:

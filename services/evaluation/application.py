@@ -3,10 +3,8 @@ service starts, is followed like any other, and grows without a migration."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
-from eventsourcing.application import Application
+from shared.eventstore import ServiceApplication
 
 
-class EvaluationApplication(Application[UUID]):
+class EvaluationApplication(ServiceApplication):
     name = "evaluation"

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 
 from services.grid.domain.node import Meta, Node, check_placement
 from shared.errors import Invalid, NotFound
 from shared.tiers import parent_of
+from shared.eventstore import ServiceApplication
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ImportReport:
     unchanged: int
 
 
-class GridApplication(Application[UUID]):
+class GridApplication(ServiceApplication):
     name = "grid"
 
     def register_nodes(self, specs: Sequence[NodeSpec], meta: Meta) -> ImportReport:

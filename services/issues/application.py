@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.issues.domain.issue import Issue, Meta
 from shared.errors import Conflict, NotFound
 from shared.sealing import Sealer
+from shared.eventstore import ServiceApplication
 
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta",
                 "tier", "contact_sealed", "fingerprint"}
@@ -41,7 +42,7 @@ class RaiseIssue:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-class IssuesApplication(Application[UUID]):
+class IssuesApplication(ServiceApplication):
     name = "issues"
 
     def __init__(self, *, sealer: Sealer, **kwargs: Any) -> None:

@@ -59,11 +59,11 @@ class ImportOut(BaseModel):
     unchanged: int
 
 
-def _grid(request: Request) -> GridApplication:
+async def _grid(request: Request) -> GridApplication:
     return request.app.state.application
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool
 
 

@@ -15,11 +15,11 @@ from shared.errors import Forbidden, Invalid
 from shared.projections.tier_tree import find_node
 
 
-def _app(request: Request) -> IssuesApplication:
+async def _app(request: Request) -> IssuesApplication:
     return request.app.state.application
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool
 
 

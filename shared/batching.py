@@ -1,0 +1,88 @@
+"""Group the saves of concurrent commands into one transaction.
+
+eventsourcing takes a table lock per insert so that notification ids commit in order; with
+one command per transaction, writers queue on that lock and each pays a commit of its own.
+Here request threads hand their new events to one writer thread, which stores everything
+waiting in a single transaction. A command returns only after its transaction committed, so
+an accepted command is durable. If a batch fails on a conflict (two commands on the same
+issue, an idempotency race), each command is retried alone so only the loser sees the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+log = logging.getLogger("gongzhi.batching")
+
+SaveEvents = Callable[[Sequence[Any]], Any]
+
+
+class BatchingWriter:
+    def __init__(self, save_events: SaveEvents, *, max_batch: int = 200, name: str = "writer"):
+        self._save = save_events
+        self._max = max_batch
+        self._queue: queue.Queue[tuple[list[Any], Future] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._started = False
+        self._lock = threading.Lock()
+        self.batches = 0  # how many transactions, for tests and benchmarks
+        self.commands = 0
+
+    def submit(self, events: list[Any]) -> Any:
+        """Store the events of one command; block until committed (or raise its error)."""
+        with self._lock:
+            if not self._started:
+                self._thread.start()
+                self._started = True
+        done: Future = Future()
+        self._queue.put((events, done))
+        return done.result()
+
+    def stop(self) -> None:
+        if self._started:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(item)
+            self._flush(batch)
+
+    def _flush(self, batch: list[tuple[list[Any], Future]]) -> None:
+        self.batches += 1
+        self.commands += len(batch)
+        try:
+            result = self._save([e for events, _ in batch for e in events])
+        except IntegrityError:
+            if len(batch) == 1:
+                batch[0][1].set_exception(IntegrityError("conflicting write"))
+                return
+            for events, done in batch:  # find the loser(s); the others still commit
+                self._flush([(events, done)])
+            return
+        except BaseException as exc:  # noqa: BLE001 - every waiting command must hear of it
+            log.exception("saving a batch of %d commands failed", len(batch))
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for _, done in batch:
+            done.set_result(result)
