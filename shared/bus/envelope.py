@@ -14,8 +14,10 @@ from typing import Any
 
 # Bookkeeping eventsourcing keeps in every event, and what we lift into envelope attributes.
 _LIFTED = {"originator_id", "originator_version", "timestamp", "originator_topic", "tier", "meta"}
-# Never published: only the owning service, reading its own store, opens these.
-PRIVATE_FIELDS = {"contact_sealed"}
+# Never published: only the owning service, reading its own store, uses these. The request
+# fingerprint hashes the contact details too, and with the other fields public a phone
+# number could be recovered from it by trying them all.
+PRIVATE_FIELDS = {"contact_sealed", "fingerprint"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ STATE = {
     "node": "km.guandu",
     "title": "路灯不亮",
     "contact_sealed": "gz1:secret",
+    "fingerprint": "sha256-of-the-request-including-the-phone",
 }
 
 
@@ -39,6 +40,6 @@ def test_id_is_stable_for_the_stored_event() -> None:
 
 def test_private_fields_never_leave_the_service() -> None:
     data = envelope().data
-    assert "contact_sealed" not in data and "meta" not in data
+    assert "contact_sealed" not in data and "fingerprint" not in data and "meta" not in data
     assert data == {"node": "km.guandu", "title": "路灯不亮",
                     "actor": {"sub": "r1", "role": "resident"}}
