@@ -125,7 +125,8 @@ def rebuild(
     async def go() -> int:
         pool = await create_pool(url)
         try:
-            return await do_rebuild(found[projection], pool, consumers_for(settings, url))
+            return await do_rebuild(found[projection], pool,
+                                    consumers_for(settings, url, group=projection))
         finally:
             await pool.close()
 

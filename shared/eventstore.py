@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
+from shared import telemetry
 from shared.auth import Principal
 from shared.batching import BatchingWriter
 from shared.db import ensure_schema, eventsourcing_env
@@ -35,7 +36,10 @@ class ServiceApplication(Application[UUID]):
                 events.append(obj)
             elif obj is not None:
                 events.extend(obj.collect_events())
-        return self.writer.submit(events) if events else []
+        if not events:
+            return []
+        with telemetry.span(f"{self.name} store append", events=len(events)):
+            return self.writer.submit(events)
 
     def _save_events(self, events: list[Any]) -> Any:
         return super().save(*events)
@@ -50,9 +54,9 @@ def open_application(app_class: type[A], database_url: str, **kwargs: object) ->
     return app_class(env=eventsourcing_env(database_url, schema=app_class.name), **kwargs)
 
 
-def meta(principal: Principal, traceparent: str | None = None) -> dict[str, object]:
-    """Who did it (and the trace it belongs to): stored with every event."""
+def meta(principal: Principal) -> dict[str, object]:
+    """Who did it, and the trace it belongs to: stored with every event."""
     out: dict[str, object] = {"actor": principal.as_actor()}
-    if traceparent:
+    if traceparent := telemetry.current_traceparent():
         out["traceparent"] = traceparent
     return out

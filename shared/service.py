@@ -6,6 +6,7 @@ and closes them in reverse. No I/O happens until the ASGI server starts the app.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,12 +15,14 @@ from eventsourcing.application import Application
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from shared import telemetry
 from shared.bus.transports import consumers_for
 from shared.db import create_pool, resolve_database_url
 from shared.eventstore import open_application
 from shared.http import create_service_app
 from shared.projections.projection import Projection
 from shared.projections.runner import running
+from shared.relay import Relay
 from shared.settings import Settings
 
 
@@ -44,18 +47,27 @@ def build_service(
             open_application, application, url, **application_kwargs(settings)
         )
         app.state.pool = await create_pool(url)
+        relay = _relay(service, settings, url)
+        app.state.relay = relay
+        relay_task = asyncio.create_task(relay.run(), name=f"relay:{service}") if relay else None
         try:
             async with running(
-                projections, app.state.pool, consumers_for(settings, url),
+                projections, app.state.pool,
+                lambda schema: consumers_for(settings, url, group=schema),
                 dead_letter_after=settings.dead_letter_after,
             ) as runners:
                 app.state.runners = runners
                 yield
         finally:
+            if relay_task:
+                relay_task.cancel()
+                await asyncio.gather(relay_task, return_exceptions=True)
             await app.state.pool.close()
             app.state.application.close()
+            telemetry.shutdown()
 
-    return create_service_app(
+    telemetry.configure(service)
+    app = create_service_app(
         service=service,
         description=description,
         lifespan=lifespan,
@@ -63,3 +75,16 @@ def build_service(
         max_body_bytes=settings.max_body_bytes,
         body_limits=body_limits or {},
     )
+    telemetry.instrument(app)
+    return app
+
+
+def _relay(service: str, settings: Settings, url: str) -> Relay | None:
+    """On Kafka, every service publishes its own log; on the embedded transport consumers
+    read the logs directly and there is nothing to relay."""
+    if settings.transport != "kafka":
+        return None
+    return Relay(service, url, settings.kafka_bootstrap, namespace=settings.kafka_namespace,
+                 partitions=settings.kafka_partitions,
+                 replication=settings.kafka_replication, batch_size=settings.relay_batch_size,
+                 poll_seconds=settings.consumer_poll_seconds)

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_poll_seconds: float = 0.5
     dead_letter_after: int = 3
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Prefix of topics (`<ns>.<service>`) and consumer groups (`<ns>.<read model>`): several
+    # districts, or test runs, can share one cluster without reading each other's events.
+    kafka_namespace: str = "gongzhi"
+    kafka_partitions: int = 6
+    kafka_replication: int = 1  # 3 on a real cluster (topics then get min.insync.replicas 2)
+    relay_batch_size: int = 1000
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

@@ -1,27 +1,18 @@
-"""The embedded transport: follow services' notification logs in PostgreSQL.
+"""The embedded transport: deliveries straight from the services' notification logs.
 
-It stands in for Kafka on one machine and reads other services' logs read-only. A follower
-LISTENs on the channel eventsourcing NOTIFYs on every insert, and polls as well, because a
-NOTIFY can be lost (a dropped connection) and must never stall a follower. The writers hold a
-table lock per insert, so notification ids commit in order and reading `> last id` never
-skips a row that commits later.
+It stands in for Kafka on one machine, reading other services' logs read-only. A stream is
+a service name; an offset is a notification id.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 import asyncpg
 
-from shared import db
+from shared.bus.consumer import PositionLoader
 from shared.bus.envelope import Delivery, from_stored
-
-
-def events_table(service: str) -> str:
-    # eventsourcing names the table after the Application's name, in the service's schema.
-    return f'"{service}"."{service}_events"'
+from shared.bus.log_follower import follow_logs
 
 
 class EmbeddedConsumer:
@@ -39,54 +30,17 @@ class EmbeddedConsumer:
         self.poll_seconds = poll_seconds
 
     async def batches(
-        self, after: Mapping[str, int], *, follow: bool = True
+        self, positions: PositionLoader, *, follow: bool = True
     ) -> AsyncIterator[list[Delivery]]:
-        conn = await db.connect(self.database_url)
-        wake = asyncio.Event()
-        try:
-            for stream in self.streams:
-                await conn.add_listener(f"{stream}_events", lambda *_: wake.set())
-            positions = {s: after.get(s, 0) for s in self.streams}
-            while True:
-                wake.clear()  # before reading, so an insert during the read wakes us again
-                idle = True
-                for stream in self.streams:
-                    batch = await self._read(conn, stream, positions[stream])
-                    if batch:
-                        idle = False
-                        positions[stream] = batch[-1].offset
-                        yield batch
-                if idle:
-                    if not follow:
-                        return
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self.poll_seconds)
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(conn.close(timeout=2))
-
-    async def _read(self, conn: asyncpg.Connection, stream: str, after: int) -> list[Delivery]:
-        try:
-            rows = await conn.fetch(
-                f"SELECT notification_id, originator_id, originator_version, topic, state "
-                f"FROM {events_table(stream)} WHERE notification_id > $1 "
-                f"ORDER BY notification_id LIMIT $2",
-                after,
-                self.batch_size,
-            )
-        except asyncpg.UndefinedTableError:
-            return []  # that service has not started yet: nothing to follow
-        return [
-            Delivery(
-                stream=stream,
-                offset=row["notification_id"],
-                decode=_decoder(stream, row),
-            )
-            for row in rows
-        ]
+        async for service, rows in follow_logs(
+            self.database_url, self.streams, await positions(),
+            batch_size=self.batch_size, poll_seconds=self.poll_seconds, follow=follow,
+        ):
+            yield [Delivery(service, row["notification_id"], _decoder(service, row))
+                   for row in rows]
 
 
-def _decoder(stream: str, row: asyncpg.Record):  # noqa: ANN202
+def _decoder(service: str, row: asyncpg.Record):  # noqa: ANN202
     return lambda: from_stored(
-        stream, str(row["originator_id"]), row["originator_version"], row["topic"], row["state"]
+        service, str(row["originator_id"]), row["originator_version"], row["topic"], row["state"]
     )

@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict
 
 import asyncpg
 
+from shared import telemetry
 from shared.bus.consumer import ConsumerFactory
 from shared.bus.envelope import Delivery, Envelope
 from shared.projections.projection import Projection
@@ -104,7 +105,7 @@ class ProjectionRunner:
 
     async def _consume(self, *, follow: bool) -> None:
         consumer = self.consumers(self.projection.streams)
-        async for batch in consumer.batches(await self.positions(), follow=follow):
+        async for batch in consumer.batches(self.positions, follow=follow):
             await self.handle(batch)
 
     async def handle(self, batch: Sequence[Delivery]) -> None:
@@ -132,14 +133,18 @@ class ProjectionRunner:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
             stored = await self._stored_positions(conn, {d.stream for d in batch})
-            fresh = [d for d in batch if d.offset > stored.get(d.stream, 0)]
+            fresh = [d for d in batch if d.offset > stored.get(d.stream, -1)]
             if not fresh:
                 return
             events = await self._unapplied([d.decode() for d in fresh], conn)
-            if events:
-                await self.projection.apply(conn, self._q, events)
-                await self._record_versions(conn, events)
-            await self._record_positions(conn, fresh)
+            spans = telemetry.start_processing(self.schema, events)
+            try:
+                if events:
+                    await self.projection.apply(conn, self._q, events)
+                    await self._record_versions(conn, events)
+                await self._record_positions(conn, fresh)
+            finally:
+                telemetry.end(spans)
         self.applied += len(events)
 
     async def _stored_positions(
@@ -181,7 +186,7 @@ class ProjectionRunner:
     async def _record_positions(self, conn: asyncpg.Connection, batch: Sequence[Delivery]) -> None:
         latest: dict[str, int] = {}
         for d in batch:
-            latest[d.stream] = max(d.offset, latest.get(d.stream, 0))
+            latest[d.stream] = max(d.offset, latest.get(d.stream, -1))
         await conn.execute(
             f"INSERT INTO {self._q}.tracking (stream, position) "
             f"SELECT * FROM unnest($1::text[], $2::bigint[]) "
@@ -198,7 +203,7 @@ class ProjectionRunner:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
             stored = await self._stored_positions(conn, {delivery.stream})
-            if delivery.offset <= stored.get(delivery.stream, 0):
+            if delivery.offset <= stored.get(delivery.stream, -1):
                 return
             await conn.execute(
                 f"INSERT INTO {self._q}.dead_letters (stream, position, error, attempts, message)"
@@ -213,13 +218,14 @@ class ProjectionRunner:
 async def running(
     projections: Sequence[Projection],
     pool: asyncpg.Pool,
-    consumers: ConsumerFactory,
+    consumers_for: Callable[[str], ConsumerFactory],
     *,
     dead_letter_after: int = 3,
 ) -> AsyncIterator[list[ProjectionRunner]]:
-    """Run each projection in its own supervised task for the life of the block."""
+    """Run each projection in its own supervised task for the life of the block;
+    `consumers_for(schema)` gives each its consumers (on Kafka, its own group)."""
     runners = [
-        ProjectionRunner(p, pool, consumers, dead_letter_after=dead_letter_after)
+        ProjectionRunner(p, pool, consumers_for(p.schema), dead_letter_after=dead_letter_after)
         for p in projections
     ]
     for runner in runners:

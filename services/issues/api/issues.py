@@ -24,6 +24,7 @@ from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.catalog import is_known
 from services.issues.domain.issue import STATUSES, Issue
 from services.issues.projections import ISSUE_LIST
+from shared import telemetry
 from shared.auth import Principal
 from shared.errors import Invalid
 from shared.eventstore import meta
@@ -83,10 +84,11 @@ async def raise_issue(
         photos=[str(p) for p in body.photos],
         contact=body.contact.model_dump(exclude_none=True) if body.contact else None,
     )
-    issue, created = await run_in_threadpool(
-        issues.raise_issue, cmd, reporter=who.sub, meta=meta(who),
-        idempotency_key=idempotency_key,
-    )
+    with telemetry.span("issues raise_issue", node=body.node):
+        issue, created = await run_in_threadpool(
+            issues.raise_issue, cmd, reporter=who.sub, meta=meta(who),
+            idempotency_key=idempotency_key,
+        )
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"/v1/issues/{issue.id}"
@@ -105,7 +107,8 @@ async def _act(issues: IssuesApplication, issue_id: UUID, who: Principal, doing:
                command: Any, *args: Any) -> s.IssueOut:
     issue = await run_in_threadpool(issues.get_issue, issue_id)
     require_may_handle(who, issue, doing)
-    issue = await run_in_threadpool(command, issue_id, *args, meta(who))
+    with telemetry.span(f"issues {command.__name__}", node=issue.node):
+        issue = await run_in_threadpool(command, issue_id, *args, meta(who))
     return _out(issues, who, issue, history=False)
 
 

@@ -1,0 +1,136 @@
+"""OpenTelemetry tracing, configured by the standard OTEL_* variables.
+
+OTEL_TRACES_EXPORTER: zipkin, otlp, console (comma-separated), or none (the default: no
+spans are made). OTEL_SERVICE_NAME names the process (default gongzhi-<service>); each
+exporter reads its own standard endpoint variable (OTEL_EXPORTER_ZIPKIN_ENDPOINT,
+OTEL_EXPORTER_OTLP_ENDPOINT). The W3C trace context rides in HTTP headers, in every stored
+event's meta, and in the `ce_traceparent` header on Kafka, so one trace follows an issue from
+the resident's request through the store, the relay and every consumer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from shared.bus.envelope import Envelope
+
+_propagator = TraceContextTextMapPropagator()
+tracer = trace.get_tracer("gongzhi")
+_enabled = False
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+def configure(service: str) -> None:
+    """Install a tracer provider with the exporters OTEL_TRACES_EXPORTER names (once)."""
+    global _enabled
+    names = [n.strip() for n in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",")]
+    names = [n for n in names if n and n != "none"]
+    if not names or _enabled:
+        return
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    os.environ.setdefault("OTEL_SERVICE_NAME", f"gongzhi-{service}")
+    provider = TracerProvider(resource=Resource.create())
+    for name in names:
+        provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
+    trace.set_tracer_provider(provider)
+    _enabled = True
+
+
+def _exporter(name: str) -> Any:
+    if name == "zipkin":
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+        return ZipkinExporter()
+    if name == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    if name == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter()
+    raise ValueError(f"OTEL_TRACES_EXPORTER: unknown exporter {name!r} (zipkin, otlp, console)")
+
+
+def shutdown() -> None:
+    provider = trace.get_tracer_provider()
+    if hasattr(provider, "shutdown"):
+        provider.shutdown()
+
+
+def instrument(app: Any) -> None:
+    """HTTP server spans for a FastAPI app, continuing any traceparent the caller sent."""
+    if _enabled:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="health")
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def _parent(traceparent: str | None) -> otel_context.Context | None:
+    return _propagator.extract({"traceparent": traceparent}) if traceparent else None
+
+
+@contextlib.contextmanager
+def span(name: str, **attributes: Any) -> Iterator[None]:
+    """An internal span (a command, a store append) under the current one."""
+    if not _enabled:
+        yield
+        return
+    with tracer.start_as_current_span(name, attributes=attributes):
+        yield
+
+
+def start_publish(envelope: Envelope, topic: str) -> tuple[Envelope, Span | None]:
+    """A producer span, child of the event's own trace; the envelope then carries the
+    span's context onward. The caller ends the span once Kafka acknowledged."""
+    if not _enabled or not envelope.traceparent:
+        return envelope, None
+    s = tracer.start_span(
+        f"{topic} publish", context=_parent(envelope.traceparent), kind=SpanKind.PRODUCER,
+        attributes={"messaging.system": "kafka", "messaging.destination.name": topic,
+                    "messaging.message.id": envelope.id, "gongzhi.tier": envelope.tier or ""},
+    )
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=trace.set_span_in_context(s))
+    return replace(envelope, traceparent=carrier.get("traceparent")), s
+
+
+def start_processing(consumer: str, events: Sequence[Envelope]) -> list[Span]:
+    """One consumer span per traced event, ended by the caller after its effect commits."""
+    if not _enabled:
+        return []
+    return [
+        tracer.start_span(
+            f"{consumer} process", context=_parent(e.traceparent), kind=SpanKind.CONSUMER,
+            attributes={"messaging.message.id": e.id, "messaging.operation.type": "process",
+                        "gongzhi.event.type": e.type},
+        )
+        for e in events if e.traceparent
+    ]
+
+
+def end(spans: Sequence[Span | None]) -> None:
+    for s in spans:
+        if s is not None:
+            s.end()
