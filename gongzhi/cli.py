@@ -37,11 +37,18 @@ def up(
     host: str = "127.0.0.1",
     base_port: Annotated[int, typer.Option(help="issues; grid, volunteers, evaluation follow")] = 8001,
     demo: Annotated[bool, typer.Option(help="seed the demo city")] = True,
+    transport: Annotated[str, typer.Option(help="embedded, or kafka (starts Kafka and Zipkin "
+                                                "from deploy/)")] = "embedded",
+    kafka_port: int = 9092,
+    zipkin_port: int = 9411,
 ) -> None:
     """Start the whole platform on this machine and keep it running until Ctrl-C."""
+    from gongzhi.brokers import LocalBrokers
     from gongzhi.demo.seed import seed
     from shared.db import resolve_database_url
 
+    if transport not in ("embedded", "kafka"):
+        raise typer.BadParameter("embedded or kafka", param_hint="--transport")
     settings = _settings(home)
     embedded = not settings.database_url
     typer.echo("Starting PostgreSQL (embedded)…" if embedded else "Using DATABASE_URL…")
@@ -52,10 +59,24 @@ def up(
         typer.echo(f"Demo city: {report.registered} nodes registered, {report.unchanged} "
                    "already there")
     env = launcher.service_env(url, home)
-    running = launcher.start_all(host, base_port, env, home / "logs")
-    typer.echo("\nGongzhi is up (embedded transport):")
+    brokers = None
+    if transport == "kafka":
+        brokers = LocalBrokers(home.resolve(), kafka_port, zipkin_port)
+        typer.echo("Starting Kafka and Zipkin (deploy/kafka.sh, deploy/zipkin.sh)…")
+        brokers.start()
+        env |= brokers.service_env()
+    try:
+        running = launcher.start_all(host, base_port, env, home / "logs")
+    except BaseException:
+        if brokers:
+            brokers.stop()
+        raise
+    typer.echo(f"\nGongzhi is up ({transport} transport):")
     for r in running:
         typer.echo(f"  {r.spec.name:<11} {r.url}   docs {r.url}/docs")
+    if brokers:
+        typer.echo(f"  kafka       {brokers.bootstrap}   topics gongzhi.<service>")
+        typer.echo(f"  zipkin      {brokers.zipkin_url}/zipkin/   traces of every request")
     typer.echo(f"  logs        {home / 'logs'}")
     typer.echo("\nTry:\n  TOKEN=$(.venv/bin/gongzhi token --role community_staff "
                "--scope km.guandu.taihe.heping)\n"
@@ -63,6 +84,8 @@ def up(
                f"{running[0].url}/v1/tiers/km.guandu.taihe.heping/summary\n"
                "Press Ctrl-C to stop.")
     launcher.supervise(running, host, base_port, env, home / "logs")
+    if brokers:
+        brokers.stop()
     if embedded:
         from shared import embedded_pg
 
