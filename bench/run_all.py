@@ -5,6 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-for module in ("bench.http_commands", "bench.projection_throughput"):
+for module in ("bench.http_commands", "bench.projection_throughput", "bench.kafka_throughput"):
     print(f"\n== {module}", flush=True)
     subprocess.run([sys.executable, "-m", module], check=True)
