@@ -10,6 +10,7 @@ up: $(STAMP)
 	$(VENV)/bin/gongzhi up
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)

@@ -86,7 +86,7 @@ async def main(raises: int) -> None:
         relay = Relay("issues", url, bootstrap, namespace=ns, partitions=PARTITIONS)
         t = time.perf_counter()
         task = asyncio.create_task(relay.run())
-        while relay.published < events:
+        while relay.published < events:  # noqa: ASYNC110 - sampling a counter
             await asyncio.sleep(0.01)
         relay_rate = events / (time.perf_counter() - t)
         task.cancel()
@@ -103,9 +103,9 @@ async def main(raises: int) -> None:
         pool = await create_pool(url)
         assert await partitions_of(bootstrap, [topic])
         for projection in (TierSummary(), IssueList()):
-            runner = ProjectionRunner(projection, pool, lambda streams: KafkaConsumer(
-                bootstrap, streams, namespace=ns, group_id=f"{ns}.{projection.schema}",
-                batch_size=500))
+            group = f"{ns}.{projection.schema}"
+            runner = ProjectionRunner(projection, pool, lambda streams, group=group: KafkaConsumer(
+                bootstrap, streams, namespace=ns, group_id=group, batch_size=500))
             t = time.perf_counter()
             applied = await runner.catch_up()
             rate = applied / (time.perf_counter() - t)

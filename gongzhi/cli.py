@@ -35,7 +35,9 @@ def _settings(home: Path) -> Settings:
 def up(
     home: Home = Path(".gongzhi"),
     host: str = "127.0.0.1",
-    base_port: Annotated[int, typer.Option(help="issues; grid, volunteers, evaluation follow")] = 8001,
+    base_port: Annotated[
+        int, typer.Option(help="issues; grid, volunteers, evaluation follow")
+    ] = 8001,
     demo: Annotated[bool, typer.Option(help="seed the demo city")] = True,
     transport: Annotated[str, typer.Option(help="embedded, or kafka (starts Kafka and Zipkin "
                                                 "from deploy/)")] = "embedded",

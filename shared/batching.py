@@ -79,7 +79,7 @@ class BatchingWriter:
             for events, done in batch:  # find the loser(s); the others still commit
                 self._flush([(events, done)])
             return
-        except BaseException as exc:  # noqa: BLE001 - every waiting command must hear of it
+        except BaseException as exc:
             log.exception("saving a batch of %d commands failed", len(batch))
             for _, done in batch:
                 done.set_exception(exc)

@@ -67,7 +67,7 @@ def ensure_schema(database_url: str, schema: str) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-def resolve_database_url(settings: "Settings") -> str:  # noqa: F821 - avoid an import cycle
+def resolve_database_url(settings: Settings) -> str:  # noqa: F821 - avoid an import cycle
     """DATABASE_URL if set; otherwise the embedded server under the Gongzhi home folder."""
     if settings.database_url:
         return settings.database_url

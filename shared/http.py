@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -133,3 +134,16 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def _read_pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+async def _application(request: Request) -> Any:
+    return request.app.state.application
+
+
+# Every service's routes reach its state through these (async: no threadpool hop).
+ReadPool = Annotated[asyncpg.Pool, Depends(_read_pool)]
+ServiceApp = Depends(_application)

@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from opentelemetry.trace import Span
 
-from shared import db, telemetry
+from shared import db, supervise, telemetry
 from shared.bus.cloudevents import Headers, to_kafka, topic_for
 from shared.bus.envelope import from_stored
 from shared.bus.log_follower import follow_logs
@@ -56,24 +56,16 @@ class Relay:
 
     async def run(self) -> None:
         """Publish forever; on any failure start again from the recorded position."""
-        backoff = 0.2
-        while True:
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("relay %s stopped; restarting in %.1fs", self.service, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+        await supervise.forever(f"relay {self.service}", self._lead)
 
     async def _lead(self) -> None:
         conn = await db.connect(self.database_url)
         try:
-            while not await conn.fetchval(
+            # Another replica may lead; poll the lock (PostgreSQL cannot notify us of it).
+            while not await conn.fetchval(  # noqa: ASYNC110
                 "SELECT pg_try_advisory_lock(hashtext($1))", f"relay:{self.service}"
             ):
-                await asyncio.sleep(1.0)  # another replica publishes; stand by
+                await asyncio.sleep(1.0)
             await self._prepare(conn)
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap,

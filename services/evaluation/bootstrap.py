@@ -1,4 +1,6 @@
-"""Wires the evaluation service. Run with `uvicorn --factory services.evaluation.bootstrap:create_app`."""
+"""Wires the evaluation service.
+
+Run with `uvicorn --factory services.evaluation.bootstrap:create_app`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,11 @@ PROJECTIONS = (TIER_TREE,)
 def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service(
         settings=settings or Settings(),
-        description="Ratings, department evaluations, tier KPIs and rankings (评事). Skeleton: the write side and the tier tree copy are wired; ratings and KPIs are the next issue's work.",
+        description=(
+            "Ratings, department evaluations, tier KPIs and rankings (评事). "
+            "Skeleton: the write side and the tier tree copy are wired; "
+            "its features are later issues' work."
+        ),
         application=EvaluationApplication,
         projections=PROJECTIONS,
         routers=[],

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.grid.domain.node import Meta, Node, check_placement
 from shared.errors import Invalid, NotFound
-from shared.tiers import parent_of
 from shared.eventstore import ServiceApplication
+from shared.tiers import parent_of
 
 
 @dataclass(frozen=True)

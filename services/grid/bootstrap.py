@@ -8,9 +8,9 @@ from services.grid.api.nodes import TIER_TREE
 from services.grid.api.nodes import router as nodes_router
 from services.grid.application import GridApplication
 from shared.service import build_service
+from shared.settings import Settings
 
 PROJECTIONS = (TIER_TREE,)
-from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

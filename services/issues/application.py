@@ -18,8 +18,8 @@ from eventsourcing.persistence import IntegrityError
 
 from services.issues.domain.issue import Issue, Meta
 from shared.errors import Conflict, NotFound
-from shared.sealing import Sealer
 from shared.eventstore import ServiceApplication
+from shared.sealing import Sealer
 
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta",
                 "tier", "contact_sealed", "fingerprint"}
@@ -136,7 +136,7 @@ class IssuesApplication(ServiceApplication):
                 return issue
             except IntegrityError:
                 if attempt == 2:
-                    raise Conflict("the issue changed while this command ran; try again")
+                    raise Conflict("the issue changed while this command ran; try again") from None
         raise AssertionError("unreachable")
 
     @staticmethod

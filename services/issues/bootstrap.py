@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from services.issues.api.issues import router as issues_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
-from services.issues.projections import PROJECTIONS  # noqa: F401 - `gongzhi rebuild` finds them here
+from services.issues.projections import PROJECTIONS
 from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings

@@ -1,4 +1,6 @@
-"""Wires the volunteers service. Run with `uvicorn --factory services.volunteers.bootstrap:create_app`."""
+"""Wires the volunteers service.
+
+Run with `uvicorn --factory services.volunteers.bootstrap:create_app`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,12 @@ PROJECTIONS = (TIER_TREE,)
 def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service(
         settings=settings or Settings(),
-        description="Volunteers, wish lists and the time bank (群众点单、社区派单、党员接单). Skeleton: the write side and the tier tree copy are wired; the wish flow is the next issue's work.",
+        description=(
+            "Volunteers, wish lists and the time bank "
+            "(群众点单、社区派单、党员接单). "
+            "Skeleton: the write side and the tier tree copy are wired; "
+            "its features are later issues' work."
+        ),
         application=VolunteersApplication,
         projections=PROJECTIONS,
         routers=[],

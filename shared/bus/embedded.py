@@ -40,7 +40,7 @@ class EmbeddedConsumer:
                    for row in rows]
 
 
-def _decoder(service: str, row: asyncpg.Record):  # noqa: ANN202
+def _decoder(service: str, row: asyncpg.Record):
     return lambda: from_stored(
         service, str(row["originator_id"]), row["originator_version"], row["topic"], row["state"]
     )

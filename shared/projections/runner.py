@@ -22,7 +22,7 @@ from dataclasses import asdict
 
 import asyncpg
 
-from shared import telemetry
+from shared import supervise, telemetry
 from shared.bus.consumer import ConsumerFactory
 from shared.bus.envelope import Delivery, Envelope
 from shared.projections.projection import Projection
@@ -84,17 +84,12 @@ class ProjectionRunner:
 
     async def run(self) -> None:
         """Follow the streams forever; a follower that dies is restarted from its positions."""
-        backoff = 0.2
-        while True:
-            try:
-                await self.prepare()
-                await self._consume(follow=True)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("projection %s stopped; restarting in %.1fs", self.schema, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+
+        async def follow() -> None:
+            await self.prepare()
+            await self._consume(follow=True)
+
+        await supervise.forever(f"projection {self.schema}", follow)
 
     async def catch_up(self) -> int:
         """Apply everything up to the current head, then return how many events applied."""

@@ -49,7 +49,8 @@ async def test_an_issue_at_a_building_rolls_up_to_every_ancestor(issues_api) -> 
 async def test_status_moves_between_columns_of_the_summary(issues_api) -> None:
     issue = await raise_issue(issues_api)
     base = f"/v1/issues/{issue['id']}"
-    assert (await issues_api.post(f"{base}/acknowledge", json={}, headers=COMMUNITY)).status_code == 200
+    acknowledged = await issues_api.post(f"{base}/acknowledge", json={}, headers=COMMUNITY)
+    assert acknowledged.status_code == 200
     assert (await issues_api.post(f"{base}/resolve", json={"resolution": "已清理"},
                                   headers=COMMUNITY)).status_code == 200
     s = await eventually(lambda: summary(issues_api, "km.guandu"),

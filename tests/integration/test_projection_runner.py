@@ -32,7 +32,7 @@ NODES = ["km.a.s1.c1", "km.a.s1.c2", "km.a.s2.c3"]
 
 
 @pytest.fixture
-def issues(settings: Settings):  # noqa: ANN201
+def issues(settings: Settings):
     app = open_application(IssuesApplication, settings.database_url,
                            sealer=Sealer(base64.urlsafe_b64encode(os.urandom(32)).decode()))
     yield app
@@ -46,7 +46,7 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     await p.close()
 
 
-def consumers(settings: Settings, batch_size: int = 500):  # noqa: ANN201
+def consumers(settings: Settings, batch_size: int = 500):
     return lambda streams: EmbeddedConsumer(settings.database_url, streams,
                                             batch_size=batch_size, poll_seconds=0.1)
 

@@ -17,7 +17,7 @@ from tests.utils.tokens import bearer
 OTHER_COMMUNITY = bearer("community_staff", "km.guandu.taihe.minhang", sub="c-99")
 
 
-def assert_problem(r, status: int, *words: str) -> None:  # noqa: ANN001
+def assert_problem(r, status: int, *words: str) -> None:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()

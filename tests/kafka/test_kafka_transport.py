@@ -34,7 +34,7 @@ async def pool(kafka_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     await p.close()
 
 
-def runner(settings: Settings, pool: asyncpg.Pool, projection=None) -> ProjectionRunner:  # noqa: ANN001
+def runner(settings: Settings, pool: asyncpg.Pool, projection=None) -> ProjectionRunner:
     projection = projection or TierSummary()
     return ProjectionRunner(projection, pool,
                             consumers_for(settings, settings.database_url, projection.schema))
@@ -99,7 +99,7 @@ class CrashingSummary(TierSummary):
         self.batches = 0
         self.inside = asyncio.Event()
 
-    async def apply(self, conn, schema: str, events: Sequence[Envelope]) -> None:  # noqa: ANN001
+    async def apply(self, conn, schema: str, events: Sequence[Envelope]) -> None:
         await super().apply(conn, schema, events)
         self.batches += 1
         if self.batches == 2:

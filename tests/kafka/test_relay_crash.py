@@ -3,9 +3,9 @@ event is on Kafka at least once, and every projection counts each event exactly 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
-import time
 from pathlib import Path
 
 import psycopg
@@ -65,7 +65,7 @@ async def test_relay_killed_mid_stream_loses_nothing_and_doubles_no_effect(
                    "WHERE node = 'km'")
         eventually_sync(lambda: query(kafka_settings, summary), lambda n: n == RAISED,
                         timeout=120)
-        time.sleep(1.0)  # give a doubled effect the chance to show
+        await asyncio.sleep(1.0)  # give a doubled effect the chance to show
         assert query(kafka_settings, summary) == RAISED
         assert query(kafka_settings, 'SELECT count(*) FROM issues_issue_list.issues') == RAISED
         assert query(kafka_settings, "SELECT n FROM issues_tier_summary.counts WHERE "

@@ -45,7 +45,8 @@ def test_one_trace_follows_an_issue_through_kafka(tmp_path: Path) -> None:
         trace_id = secrets.token_hex(16)
         r = httpx.post(f"{issues}/v1/issues", json={
             "node": BUILDING, "title": "路灯不亮", "category": "public_affairs",
-            "channel": "app"}, headers=auth | {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"})
+            "channel": "app"},
+            headers=auth | {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"})
         assert r.status_code == 201, r.text
         eventually_sync(lambda: httpx.get(summary, headers=auth).json()["node"]["counts"]["total"],
                         lambda n: n == 1, timeout=60)

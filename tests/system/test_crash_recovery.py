@@ -94,7 +94,7 @@ def test_sigkill_mid_stream_loses_nothing_accepted_and_doubles_nothing(
         with httpx.Client(timeout=10) as client:
             for key, body in stream.unanswered:
                 assert stream.send(key, body, client)
-            for key, issue_id in accepted_before_crash.items():
+            for issue_id in accepted_before_crash.values():
                 r = client.get(f"{service.url}/v1/issues/{issue_id}", headers=STAFF)
                 assert r.status_code == 200, f"accepted issue {issue_id} was lost"
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import asyncpg
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from services.grid.application import GridApplication, NodeSpec
+from services.grid.domain.node import Node
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
 from shared.eventstore import meta
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, ReadPool, ServiceApp
 from shared.projections.tier_tree import TierTree, children_of, find_node
 from shared.tiers import LEVELS, PATH_PATTERN
 
@@ -59,16 +59,8 @@ class ImportOut(BaseModel):
     unchanged: int
 
 
-async def _grid(request: Request) -> GridApplication:
-    return request.app.state.application
-
-
-async def _pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool
-
-
-Grid = Annotated[GridApplication, Depends(_grid)]
-Pool = Annotated[asyncpg.Pool, Depends(_pool)]
+Grid = Annotated[GridApplication, ServiceApp]
+Pool = ReadPool
 
 
 def _require_keeper(who: Principal, paths: list[str]) -> None:
@@ -116,15 +108,16 @@ async def node_children(path: NodePath, _: CurrentPrincipal, pool: Pool) -> list
 async def rename_node(path: NodePath, body: RenameIn, who: CurrentPrincipal,
                       grid: Grid) -> NodeOut:
     _require_keeper(who, [path])
-    node = await run_in_threadpool(grid.rename, path, body.name, meta(who))
-    return NodeOut(path=node.path, level=node.level, name=node.name, parent=node.parent,
-                   retired=node.retired)
+    return _out(await run_in_threadpool(grid.rename, path, body.name, meta(who)))
 
 
 @router.post("/{path}/retire", response_model=NodeOut, name="retire_node")
 async def retire_node(path: NodePath, body: RetireIn, who: CurrentPrincipal,
                       grid: Grid) -> NodeOut:
     _require_keeper(who, [path])
-    node = await run_in_threadpool(grid.retire, path, body.reason, meta(who))
+    return _out(await run_in_threadpool(grid.retire, path, body.reason, meta(who)))
+
+
+def _out(node: Node) -> NodeOut:
     return NodeOut(path=node.path, level=node.level, name=node.name, parent=node.parent,
                    retired=node.retired)

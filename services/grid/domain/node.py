@@ -58,7 +58,7 @@ class Node(Aggregate):
 
     @event("Registered", topic="gongzhi.node.registered.v1")
     def __init__(
-        self, *, id: UUID, path: str, level: str, name: str, parent: str | None,  # noqa: A002
+        self, *, id: UUID, path: str, level: str, name: str, parent: str | None,
         tier: str, meta: Meta,
     ) -> None:
         self.path = path

@@ -5,26 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Request
 
 from services.issues.application import IssuesApplication
 from services.issues.domain.issue import Issue
 from services.issues.projections import TIER_TREE
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid
+from shared.http import ReadPool, ServiceApp
 from shared.projections.tier_tree import find_node
 
-
-async def _app(request: Request) -> IssuesApplication:
-    return request.app.state.application
-
-
-async def _pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool
-
-
-Issues = Annotated[IssuesApplication, Depends(_app)]
-Pool = Annotated[asyncpg.Pool, Depends(_pool)]
+Issues = Annotated[IssuesApplication, ServiceApp]
+Pool = ReadPool
 
 
 async def require_live_node(pool: asyncpg.Pool, path: str) -> dict:

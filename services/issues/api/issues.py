@@ -165,7 +165,8 @@ async def list_issues(
     if who.role == "resident":
         where.append(f"reporter = {arg(who.sub)}")
     elif who.role == "department_staff":
-        where.append(f"assignee->>'kind' = 'department' AND assignee->>'id' = {arg(who.department)}")
+        where.append("assignee->>'kind' = 'department' "
+                     f"AND assignee->>'id' = {arg(who.department)}")
     else:
         node = node or who.scope
         who.require_scope(node, "list issues")

@@ -43,7 +43,7 @@ class Issue(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id from here
+        id: UUID,
         node: str,
         title: str,
         description: str,
@@ -134,3 +134,14 @@ class Issue(Aggregate):
     @event("Closed", topic="gongzhi.issue.closed.v1")
     def _closed(self, note: str, tier: str, meta: Meta) -> None:
         self.status = "closed"
+
+
+# The status each event leaves an issue in, by public type: read models that follow issues
+# from their events use the aggregate's own rule instead of restating it.
+STATUS_AFTER: dict[str, str] = {
+    Issue.Raised.TOPIC: "raised",  # type: ignore[attr-defined]
+    Issue.Acknowledged.TOPIC: "acknowledged",  # type: ignore[attr-defined]
+    Issue.Assigned.TOPIC: "assigned",  # type: ignore[attr-defined]
+    Issue.Resolved.TOPIC: "resolved",  # type: ignore[attr-defined]
+    Issue.Closed.TOPIC: "closed",  # type: ignore[attr-defined]
+}

@@ -7,15 +7,11 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 
-_STATUS_OF = {
-    "gongzhi.issue.acknowledged.v1": "acknowledged",
-    "gongzhi.issue.assigned.v1": "assigned",
-    "gongzhi.issue.resolved.v1": "resolved",
-    "gongzhi.issue.closed.v1": "closed",
-}
+_RAISED = "gongzhi.issue.raised.v1"
 
 
 class IssueList(Projection):
@@ -42,7 +38,7 @@ class IssueList(Projection):
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
-        raised = [e for e in events if e.type == "gongzhi.issue.raised.v1"]
+        raised = [e for e in events if e.type == _RAISED]
         if raised:
             await conn.executemany(
                 f"INSERT INTO {schema}.issues (id, node, status, category, channel, title,"
@@ -52,12 +48,12 @@ class IssueList(Projection):
                   e.data["title"], e.data["reporter"], _ts(e.time)) for e in raised],
             )
         for e in events:
-            if e.type in _STATUS_OF:
+            if e.type in STATUS_AFTER and e.type != _RAISED:
                 assignee = e.data.get("assignee")
                 await conn.execute(
                     f"UPDATE {schema}.issues SET status = $2, updated_at = $3::timestamptz,"
                     f" assignee = COALESCE($4::jsonb, assignee) WHERE id = $1",
-                    e.subject, _STATUS_OF[e.type], _ts(e.time),
+                    e.subject, STATUS_AFTER[e.type], _ts(e.time),
                     json.dumps(assignee, ensure_ascii=False) if assignee else None,
                 )
             elif e.type == "gongzhi.issue.classified.v1":
@@ -68,7 +64,7 @@ class IssueList(Projection):
                 )
 
 
-def _ts(iso: str):  # noqa: ANN202 - asyncpg wants datetimes for timestamptz
+def _ts(iso: str):
     from datetime import datetime
 
     return datetime.fromisoformat(iso)

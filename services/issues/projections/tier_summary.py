@@ -13,17 +13,10 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 from shared.tiers import ancestors_and_self
-
-_STATUS_OF = {
-    "gongzhi.issue.raised.v1": "raised",
-    "gongzhi.issue.acknowledged.v1": "acknowledged",
-    "gongzhi.issue.assigned.v1": "assigned",
-    "gongzhi.issue.resolved.v1": "resolved",
-    "gongzhi.issue.closed.v1": "closed",
-}
 
 
 class TierSummary(Projection):
@@ -46,7 +39,7 @@ class TierSummary(Projection):
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
-        moves = [e for e in events if e.type in _STATUS_OF]
+        moves = [e for e in events if e.type in STATUS_AFTER]
         if not moves:
             return
         known = await conn.fetch(
@@ -57,7 +50,7 @@ class TierSummary(Projection):
         current = {r["id"]: (r["node"], r["status"]) for r in known}
         delta: Counter[tuple[str, str]] = Counter()
         for e in moves:
-            status = _STATUS_OF[e.type]
+            status = STATUS_AFTER[e.type]
             node, before = current.get(e.subject, (e.tier or e.data.get("node"), None))
             for ancestor in ancestors_and_self(node):
                 if before:
