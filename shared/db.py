@@ -55,8 +55,10 @@ async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 8
     )
 
 
-async def connect(database_url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(**asyncpg_kwargs(database_url))
+async def connect(database_url: str, name: str = "gongzhi") -> asyncpg.Connection:
+    """One connection, named so an operator sees in pg_stat_activity who holds it."""
+    return await asyncpg.connect(**asyncpg_kwargs(database_url),
+                                 server_settings={"application_name": name})
 
 
 def ensure_schema(database_url: str, schema: str) -> None:

@@ -34,7 +34,7 @@ async def follow_logs(
 ) -> AsyncIterator[tuple[str, list[asyncpg.Record]]]:
     """Yield (service, rows) in notification order per service, past the given ids; with
     follow=False, stop once every log is read to its end."""
-    conn = await db.connect(database_url)
+    conn = await db.connect(database_url, name=f"gongzhi-follower:{','.join(services)}")
     wake = asyncio.Event()
     try:
         for service in services:

@@ -175,3 +175,21 @@ async def test_rebuild_from_zero_matches_the_live_model_and_swaps_in(
 
 async def _nothing_stored() -> dict[str, int]:
     return {}
+
+
+async def test_a_follower_whose_connection_dies_is_restarted(issues, pool, settings) -> None:
+    runner = ProjectionRunner(TierSummary(), pool, consumers(settings))
+    await runner.prepare()
+    task = asyncio.create_task(runner.run())
+    try:
+        await asyncio.to_thread(raise_many, issues, 1)
+        await eventually(lambda: counts(pool), lambda c: c.get(("km", "raised")) == 1)
+        killed = await pool.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'gongzhi-follower:issues'")
+        assert killed == 1
+        await asyncio.to_thread(raise_many, issues, 2)
+        await eventually(lambda: counts(pool), lambda c: c.get(("km", "raised")) == 3)
+        assert not task.done()
+    finally:
+        task.cancel()

@@ -151,3 +151,26 @@ async def test_a_broken_message_is_parked_and_the_consumer_goes_on(kafka_setting
     assert len(parked) == 1 and parked[0]["stream"].startswith(
         topic_for("issues", kafka_settings.kafka_namespace))
     assert "UnicodeDecodeError" in parked[0]["error"] or "JSON" in parked[0]["error"]
+
+
+async def test_a_rebalance_neither_doubles_nor_drops(kafka_settings, pool) -> None:
+    head = write_issues(kafka_settings, 600)
+    await relay_until(relay_for(kafka_settings), head, kafka_settings)
+    settings = kafka_settings.model_copy(update={"consumer_batch_size": 25})
+    first = runner(settings, pool)
+    await first.prepare()
+    tasks = [asyncio.create_task(first.run())]
+    try:
+        await eventually(lambda: raised_at_km(pool), lambda n: n > 0, timeout=60)
+        # A second replica joins the group mid-stream: partitions move between them.
+        tasks.append(asyncio.create_task(runner(settings, pool).run()))
+        write_issues(kafka_settings, 200)
+        await relay_until(relay_for(kafka_settings), head + 200, kafka_settings)
+        await eventually(lambda: raised_at_km(pool), lambda n: n >= 800, timeout=90)
+        await asyncio.sleep(1.0)
+        assert await raised_at_km(pool) == 800
+        assert await pool.fetchval("SELECT count(*) FROM issues_tier_summary.issue_status") == 800
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
