@@ -72,11 +72,12 @@ def main(seconds: int, connections: int) -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed for the HTTP benchmark: apt-get install wrk")
     url = database()
-    seed(url)
+    data_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    seed(url, data_key)
     secret = secrets.token_urlsafe(32)
     env = launcher.service_env(url, Path(tempfile.mkdtemp()))
     env |= {"GONGZHI_JWT_SECRET": secret,
-            "GONGZHI_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
+            "GONGZHI_DATA_KEY": data_key}
     issues = launcher.spawn(SERVICES[0], "127.0.0.1", 18901, env, Path(tempfile.mkdtemp()))
     launcher.wait_healthy([issues])
     token = auth.mint(secret, sub="bench", role="district_staff", scope="km.guandu")

@@ -57,9 +57,9 @@ def up(
     url = resolve_database_url(settings)
     settings.secret("jwt_secret")  # generate development secrets before the services race to
     if demo:
-        report = seed(url)
-        typer.echo(f"Demo city: {report.registered} nodes registered, {report.unchanged} "
-                   "already there")
+        report = seed(url, settings.secret("data_key"))
+        typer.echo(f"Demo city: {report.nodes} nodes and {report.departments} departments "
+                   "newly registered")
     env = launcher.service_env(url, home)
     brokers = None
     if transport == "kafka":
@@ -122,9 +122,9 @@ def seed_command(home: Home = Path(".gongzhi")) -> None:
     from gongzhi.demo.seed import seed
     from shared.db import resolve_database_url
 
-    report = seed(resolve_database_url(_settings(home)))
-    typer.echo(f"{report.registered} registered, {report.renamed} renamed, "
-               f"{report.unchanged} unchanged")
+    settings = _settings(home)
+    report = seed(resolve_database_url(settings), settings.secret("data_key"))
+    typer.echo(f"{report.nodes} nodes and {report.departments} departments newly registered")
 
 
 @app.command()

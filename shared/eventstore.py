@@ -60,3 +60,22 @@ def meta(principal: Principal) -> dict[str, object]:
     if traceparent := telemetry.current_traceparent():
         out["traceparent"] = traceparent
     return out
+
+
+# Bookkeeping and secrets that a history shown to people leaves out.
+_NOT_SHOWN = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta",
+              "tier", "contact_sealed", "secret_sealed", "fingerprint"}
+
+
+def history(app: Application, aggregate_id: UUID) -> list[dict[str, Any]]:
+    """Who did what, when: every stored event of one aggregate, oldest first."""
+    return [
+        {
+            "seq": e.originator_version,
+            "type": type(e).TOPIC,
+            "at": e.timestamp.isoformat(),
+            "by": e.meta.get("actor"),
+            "data": {k: v for k, v in e.__dict__.items() if k not in _NOT_SHOWN},
+        }
+        for e in app.repository.event_store.get(aggregate_id)
+    ]

@@ -7,7 +7,7 @@ and closes them in reverse. No I/O happens until the ASGI server starts the app.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,7 +15,7 @@ from eventsourcing.application import Application
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from shared import telemetry
+from shared import supervise, telemetry
 from shared.bus.transports import consumers_for
 from shared.db import create_pool, resolve_database_url
 from shared.eventstore import open_application
@@ -35,7 +35,13 @@ def build_service(
     routers: Sequence[APIRouter],
     application_kwargs: Callable[[Settings], dict[str, Any]] = lambda _: {},
     body_limits: dict[str, int] | None = None,
+    policies: Callable[[Any], Sequence[Projection]] = lambda _: (),
+    background: Callable[[FastAPI], Sequence[tuple[str, Callable[[], Awaitable[None]]]]] = (
+        lambda _: ()),
 ) -> FastAPI:
+    """`projections` build read models; `policies(application)` react to other services'
+    events with commands on this service's application; `background(app)` names long-running
+    steps (watchers, senders) to keep alive. All start with the app and stop with it."""
     service = application.name
 
     @asynccontextmanager
@@ -49,19 +55,22 @@ def build_service(
         app.state.pool = await create_pool(url)
         relay = _relay(service, settings, url)
         app.state.relay = relay
-        relay_task = asyncio.create_task(relay.run(), name=f"relay:{service}") if relay else None
+        tasks = [asyncio.create_task(relay.run(), name=f"relay:{service}")] if relay else []
         try:
             async with running(
-                projections, app.state.pool,
+                [*projections, *policies(app.state.application)], app.state.pool,
                 lambda schema: consumers_for(settings, url, group=schema),
                 dead_letter_after=settings.dead_letter_after,
             ) as runners:
                 app.state.runners = runners
+                # Background work starts once the read models it queries exist.
+                tasks += [asyncio.create_task(supervise.forever(name, step), name=name)
+                          for name, step in background(app)]
                 yield
         finally:
-            if relay_task:
-                relay_task.cancel()
-                await asyncio.gather(relay_task, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.pool.close()
             app.state.application.close()
             telemetry.shutdown()

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     kafka_partitions: int = 6
     kafka_replication: int = 1  # 3 on a real cluster (topics then get min.insync.replicas 2)
     relay_batch_size: int = 1000
+    emergency_deadline_factor: float = 0.5  # emergency mode shortens every deadline beneath it
+    watch_seconds: float = 5.0  # how often deadline watchers look
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

@@ -1,25 +1,39 @@
-"""Seed the demo city through grid's own Application (idempotent: a second run is a no-op)."""
+"""Seed the demo city through grid's own Application (idempotent: a second run is a no-op):
+its tier tree and its departments."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from services.grid.application import GridApplication, ImportReport, NodeSpec
+from services.grid.application import DepartmentSpec, GridApplication, NodeSpec
 from shared.eventstore import open_application
+from shared.sealing import Sealer
 
 CITY_FILE = Path(__file__).with_name("city.json")
 SEEDER = {"actor": {"sub": "gongzhi-demo", "role": "admin", "name": "演示数据"}}
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    nodes: int
+    departments: int
 
 
 def demo_city() -> dict:
     return json.loads(CITY_FILE.read_text(encoding="utf-8"))
 
 
-def seed(database_url: str) -> ImportReport:
-    grid = open_application(GridApplication, database_url)
+def seed(database_url: str, data_key: str) -> SeedReport:
+    city = demo_city()
+    grid = open_application(GridApplication, database_url, sealer=Sealer(data_key))
     try:
-        specs = [NodeSpec(n["path"], n["level"], n["name"]) for n in demo_city()["nodes"]]
-        return grid.register_nodes(specs, SEEDER)
+        nodes = grid.register_nodes(
+            [NodeSpec(n["path"], n["level"], n["name"]) for n in city["nodes"]], SEEDER)
+        departments = grid.register_departments(
+            [DepartmentSpec(d["code"], d["name"], d["kind"], d["categories"], d["jurisdiction"])
+             for d in city["departments"]], SEEDER)
+        return SeedReport(nodes.registered, departments)
     finally:
         grid.close()

@@ -1,16 +1,29 @@
-"""The grid Application: register, rename and retire tier nodes, one by one or in bulk."""
+"""The grid Application: the tier tree, departments, operating modes and whistles.
+
+Each method loads, asks an aggregate, saves. Business time comes from the injected clock.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
+from services.grid.domain.department import Department
 from services.grid.domain.node import Meta, Node, check_placement
-from shared.errors import Invalid, NotFound
-from shared.eventstore import ServiceApplication
-from shared.tiers import parent_of
+from services.grid.domain.whistle import Whistle, deadlines
+from shared.clock import Clock, SystemClock
+from shared.errors import Conflict, Invalid, NotFound
+from shared.eventstore import ServiceApplication, history
+from shared.sealing import Sealer
+from shared.tiers import ancestors_and_self, parent_of
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -18,6 +31,25 @@ class NodeSpec:
     path: str
     level: str
     name: str
+
+
+@dataclass(frozen=True)
+class DepartmentSpec:
+    code: str
+    name: str
+    kind: str
+    categories: list[str]
+    jurisdiction: list[str]
+
+
+@dataclass(frozen=True)
+class BlowWhistle:
+    node: str
+    situation: str
+    title: str
+    departments: list[str]
+    issue_id: str | None = None
+    report_within: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +61,13 @@ class ImportReport:
 
 class GridApplication(ServiceApplication):
     name = "grid"
+
+    def __init__(self, *, sealer: Sealer, clock: Clock | None = None,
+                 emergency_factor: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sealer = sealer
+        self.clock = clock or SystemClock()
+        self.emergency_factor = emergency_factor
 
     def register_nodes(self, specs: Sequence[NodeSpec], meta: Meta) -> ImportReport:
         """All or nothing: every node is checked before any is saved, in one transaction.
@@ -87,5 +126,132 @@ class GridApplication(ServiceApplication):
     def _find(self, path: str) -> Node | None:
         try:
             return self.repository.get(Node.id_for(path))
+        except AggregateNotFoundError:
+            return None
+
+    # -- operating mode -------------------------------------------------------------------
+
+    def switch_mode(self, path: str, mode: str, reason: str, meta: Meta) -> Node:
+        node = self.get_node(path)
+        node.switch_mode(mode, reason, meta)
+        self.save(node)
+        return node
+
+    def effective_mode(self, path: str) -> tuple[str, str | None]:
+        """The mode at a node: set there or at its nearest ancestor that switched; daily
+        by default. Returns the mode and the node that set it."""
+        for ancestor in reversed(ancestors_and_self(path)):
+            node = self._find(ancestor)
+            if node is not None and node.mode is not None:
+                return node.mode, ancestor
+        return "daily", None
+
+    # -- departments ----------------------------------------------------------------------
+
+    def register_departments(self, specs: Sequence[DepartmentSpec], meta: Meta) -> int:
+        """Idempotent: departments already registered are left as they are."""
+        new = []
+        for spec in specs:
+            if self._find_department(spec.code) is not None:
+                continue
+            for area in spec.jurisdiction:
+                self.get_node(area)
+            new.append(Department(
+                id=Department.id_for(spec.code), code=spec.code, name=spec.name,
+                kind=spec.kind, categories=spec.categories, jurisdiction=spec.jurisdiction,
+                tier=spec.jurisdiction[0], meta=meta,
+            ))
+        if new:
+            self.save(*new)
+        return len(new)
+
+    def get_department(self, code: str) -> Department:
+        department = self._find_department(code)
+        if department is None:
+            raise NotFound(f"unknown department '{code}'")
+        return department
+
+    def register_webhook(self, code: str, url: str, secret_sealed: str, meta: Meta) -> str:
+        department = self.get_department(code)
+        hook_id = uuid4().hex[:12]
+        department.register_webhook(hook_id, url, secret_sealed, meta)
+        self.save(department)
+        return hook_id
+
+    def webhook_secret(self, code: str, hook_id: str) -> str:
+        hook = self.get_department(code).webhooks.get(hook_id)
+        if hook is None:
+            raise NotFound(f"no webhook {hook_id} for {code}")
+        return self.sealer.open(hook["secret_sealed"])["secret"]
+
+    def remove_webhook(self, code: str, hook_id: str, meta: Meta) -> None:
+        department = self.get_department(code)
+        department.remove_webhook(hook_id, meta)
+        self.save(department)
+
+    # -- whistles -------------------------------------------------------------------------
+
+    def blow_whistle(self, cmd: BlowWhistle, meta: Meta,
+                     whistle_id: UUID | None = None) -> Whistle:
+        node = self.get_node(cmd.node)
+        if node.retired:
+            raise Invalid(f"tier node '{cmd.node}' is retired", field="node")
+        for code in cmd.departments:
+            self.get_department(code).require_jurisdiction(cmd.node)
+        mode, _ = self.effective_mode(cmd.node)
+        factor = self.emergency_factor if mode == "emergency" else 1.0
+        now = self.clock.now()
+        summons = deadlines(cmd.situation, cmd.departments, now, factor, cmd.report_within)
+        whistle = Whistle(
+            id=whistle_id or uuid4(), node=cmd.node, situation=cmd.situation, title=cmd.title,
+            issue_id=cmd.issue_id, departments=cmd.departments, summons=summons, mode=mode,
+            at=now.isoformat(), tier=cmd.node, meta=meta,
+        )
+        self.save(whistle)
+        return whistle
+
+    def report_in(self, whistle_id: UUID, department: str, note: str, meta: Meta) -> Whistle:
+        whistle, _ = self._on_whistle(
+            whistle_id, lambda w: w.report_in(department, self.clock.now(), note, meta))
+        return whistle
+
+    def complete(self, whistle_id: UUID, department: str, outcome: str, meta: Meta) -> Whistle:
+        whistle, _ = self._on_whistle(
+            whistle_id, lambda w: w.complete(department, self.clock.now(), outcome, meta))
+        return whistle
+
+    def mark_overdue(self, whistle_id: UUID, meta: Meta) -> list[str]:
+        """Mark every department past its deadline; safe to call from several watchers:
+        a watcher that loses the race reloads and finds nothing left to mark."""
+        _, marked = self._on_whistle(whistle_id,
+                                     lambda w: w.mark_overdue(self.clock.now(), meta))
+        return marked
+
+    def get_whistle(self, whistle_id: UUID) -> Whistle:
+        try:
+            return self.repository.get(whistle_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no whistle {whistle_id}") from None
+
+    def whistle_history(self, whistle_id: UUID) -> list[dict[str, Any]]:
+        return history(self, whistle_id)
+
+    def _on_whistle(self, whistle_id: UUID, change: Callable[[Whistle], T]) -> tuple[Whistle, T]:
+        """Load, change, save; if a concurrent writer moved the whistle on, reload and ask
+        again, so the rules judge the newer state (and only that attempt's result counts)."""
+        for attempt in range(1, 4):
+            whistle = self.get_whistle(whistle_id)
+            result = change(whistle)
+            try:
+                self.save(whistle)
+                return whistle, result
+            except IntegrityError:
+                if attempt == 3:
+                    raise Conflict("the whistle kept changing; try again") from None
+        raise AssertionError("unreachable")
+
+    def _find_department(self, code: str) -> Department | None:
+        try:
+            return self.repository.get(Department.id_for(code))
         except AggregateNotFoundError:
             return None

@@ -4,22 +4,44 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.grid.api.nodes import TIER_TREE
+from services.grid.api.departments import router as departments_router
 from services.grid.api.nodes import router as nodes_router
+from services.grid.api.whistles import router as whistles_router
 from services.grid.application import GridApplication
+from services.grid.projections import PROJECTIONS
+from services.grid.watcher import watch
+from services.grid.webhooks import WEBHOOKS, WebhookSender
+from shared.clock import Clock
+from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings
 
-PROJECTIONS = (TIER_TREE,)
+__all__ = ["PROJECTIONS", "create_app"]  # `gongzhi rebuild` finds the read models here
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    def background(app: FastAPI):
+        grid: GridApplication = app.state.application
+        sender = WebhookSender(app.state.pool, grid.webhook_secret)
+        return [
+            ("deadline watcher", lambda: watch(grid, app.state.pool, settings.watch_seconds)),
+            ("webhook sender", lambda: sender.run(settings.consumer_poll_seconds)),
+        ]
+
     return build_service(
-        settings=settings or Settings(),
-        description="The tier tree from city to building unit (roles, departments and "
-        "whistles follow).",
+        settings=settings,
+        description="The tier tree from city to building unit, departments, operating "
+        "modes, and whistles (吹哨报到) with deadlines, supervision and subscriptions.",
         application=GridApplication,
         projections=PROJECTIONS,
-        routers=[nodes_router],
+        policies=lambda _: [WEBHOOKS],
+        routers=[nodes_router, whistles_router, departments_router],
+        application_kwargs=lambda s: {
+            "sealer": Sealer(s.secret("data_key")), "clock": clock,
+            "emergency_factor": s.emergency_deadline_factor,
+        },
         body_limits={"/v1/nodes/import": 8 * 1024 * 1024},
+        background=background,
     )

@@ -18,11 +18,8 @@ from eventsourcing.persistence import IntegrityError
 
 from services.issues.domain.issue import Issue, Meta
 from shared.errors import Conflict, NotFound
-from shared.eventstore import ServiceApplication
+from shared.eventstore import ServiceApplication, history
 from shared.sealing import Sealer
-
-_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta",
-                "tier", "contact_sealed", "fingerprint"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +88,14 @@ class IssuesApplication(ServiceApplication):
     def resolve(self, issue_id: UUID, resolution: str, evidence: list[str], meta: Meta) -> Issue:
         return self._act(issue_id, lambda i: i.resolve(resolution, evidence, meta))
 
+    def escalate(self, issue_id: UUID, to_node: str, reason: str, meta: Meta) -> Issue:
+        return self._act(issue_id, lambda i: i.escalate(to_node, reason, meta))
+
+    def mark_whistled(self, issue_id: UUID, whistle_id: str, departments: list[str],
+                      at_node: str, meta: Meta) -> Issue:
+        return self._act(issue_id, lambda i: i.mark_whistled(whistle_id, departments, at_node,
+                                                             meta))
+
     def close_issue(self, issue_id: UUID, note: str, meta: Meta) -> Issue:
         # Not `close`: Application.close() releases the database connections.
         return self._act(issue_id, lambda i: i.close(note, meta))
@@ -102,17 +107,7 @@ class IssuesApplication(ServiceApplication):
         return issue
 
     def history(self, issue_id: UUID) -> list[dict[str, Any]]:
-        """Who did what, when: every stored event of the issue, oldest first."""
-        return [
-            {
-                "seq": e.originator_version,
-                "type": type(e).TOPIC,
-                "at": e.timestamp.isoformat(),
-                "by": e.meta.get("actor"),
-                "data": {k: v for k, v in e.__dict__.items() if k not in _BOOKKEEPING},
-            }
-            for e in self.repository.event_store.get(issue_id)
-        ]
+        return history(self, issue_id)
 
     def contact_of(self, issue: Issue) -> dict[str, str] | None:
         return self.sealer.open(issue.contact_sealed) if issue.contact_sealed else None

@@ -17,7 +17,7 @@ _LIFTED = {"originator_id", "originator_version", "timestamp", "originator_topic
 # Never published: only the owning service, reading its own store, uses these. The request
 # fingerprint hashes the contact details too, and with the other fields public a phone
 # number could be recovered from it by trying them all.
-PRIVATE_FIELDS = {"contact_sealed", "fingerprint"}
+PRIVATE_FIELDS = {"contact_sealed", "secret_sealed", "fingerprint"}
 
 
 @dataclass(frozen=True, slots=True)

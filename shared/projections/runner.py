@@ -76,7 +76,8 @@ class ProjectionRunner:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._q}")
             await conn.execute(RUNNER_DDL.format(schema=self._q))
-            await conn.execute(self.projection.ddl.format(schema=self._q))
+            if self.projection.ddl.strip():
+                await conn.execute(self.projection.ddl.format(schema=self._q))
 
     async def positions(self) -> dict[str, int]:
         rows = await self.pool.fetch(f"SELECT stream, position FROM {self._q}.tracking")

@@ -13,6 +13,7 @@ import asyncpg
 
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
+from shared.tiers import ancestors_and_self
 
 
 class TierTree(Projection):
@@ -26,6 +27,7 @@ class TierTree(Projection):
         retired boolean NOT NULL DEFAULT false
     );
     CREATE INDEX IF NOT EXISTS nodes_parent ON {schema}.nodes (parent);
+    ALTER TABLE {schema}.nodes ADD COLUMN IF NOT EXISTS mode text;  -- NULL: as above
     """
 
     def __init__(self, schema: str) -> None:
@@ -47,6 +49,10 @@ class TierTree(Projection):
                 await conn.execute(
                     f"UPDATE {schema}.nodes SET name = $2 WHERE path = $1", e.tier, d["name"]
                 )
+            elif e.type == "gongzhi.node.mode_switched.v1":
+                await conn.execute(
+                    f"UPDATE {schema}.nodes SET mode = $2 WHERE path = $1", e.tier, d["mode"]
+                )
             elif e.type == "gongzhi.node.retired.v1":
                 await conn.execute(
                     f"UPDATE {schema}.nodes SET retired = true WHERE path = $1", e.tier
@@ -67,3 +73,13 @@ async def children_of(pool: asyncpg.Pool, schema: str, path: str) -> list[dict[s
         path,
     )
     return [dict(r) for r in rows]
+
+
+async def effective_mode(pool: asyncpg.Pool, schema: str, path: str) -> tuple[str, str | None]:
+    """Daily or emergency at `path`: the nearest switch at or above it (daily if none)."""
+    row = await pool.fetchrow(
+        f'SELECT path, mode FROM "{schema}".nodes WHERE path = ANY($1::text[]) '
+        f"AND mode IS NOT NULL ORDER BY length(path) DESC LIMIT 1",
+        ancestors_and_self(path),
+    )
+    return (row["mode"], row["path"]) if row else ("daily", None)

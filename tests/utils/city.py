@@ -23,7 +23,10 @@ SYSTEM = {"actor": {"sub": "test", "role": "admin", "name": "test"}}
 
 
 def register_small_city(database_url: str) -> None:
-    grid = open_application(GridApplication, database_url)
+    from shared.sealing import Sealer
+    from tests.conftest import DATA_KEY
+
+    grid = open_application(GridApplication, database_url, sealer=Sealer(DATA_KEY))
     try:
         grid.register_nodes(SMALL_CITY, SYSTEM)
     finally:

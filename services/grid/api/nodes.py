@@ -8,16 +8,17 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from services.grid.api.access import require_may_switch_mode
 from services.grid.application import GridApplication, NodeSpec
 from services.grid.domain.node import Node
+from services.grid.projections import TIER_TREE
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
-from shared.projections.tier_tree import TierTree, children_of, find_node
+from shared.projections.tier_tree import children_of, find_node
 from shared.tiers import LEVELS, PATH_PATTERN
 
-TIER_TREE = TierTree(schema="grid_tier_tree")
 router = APIRouter(prefix="/v1/nodes", tags=["tier tree"])
 NodePath = Annotated[str, Path(pattern=PATH_PATTERN)]
 TREE_KEEPERS = ("admin", "city_staff", "district_staff")
@@ -121,3 +122,25 @@ async def retire_node(path: NodePath, body: RetireIn, who: CurrentPrincipal,
 def _out(node: Node) -> NodeOut:
     return NodeOut(path=node.path, level=node.level, name=node.name, parent=node.parent,
                    retired=node.retired)
+
+
+class ModeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["daily", "emergency"]
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/{path}/mode", name="switch_mode")
+async def switch_mode(path: NodePath, body: ModeIn, who: CurrentPrincipal,
+                      grid: Grid) -> dict[str, str | None]:
+    """Switch a subtree between daily and emergency mode (emergency shortens deadlines)."""
+    require_may_switch_mode(who, path)
+    await run_in_threadpool(grid.switch_mode, path, body.mode, body.reason, meta(who))
+    return await mode_of(path, who, grid)
+
+
+@router.get("/{path}/mode", name="node_mode")
+async def mode_of(path: NodePath, _: CurrentPrincipal, grid: Grid) -> dict[str, str | None]:
+    """The node's operating mode, and the node whose switch set it (None: never switched)."""
+    mode, set_at = await run_in_threadpool(grid.effective_mode, path)
+    return {"node": path, "mode": mode, "set_at": set_at}

@@ -11,6 +11,7 @@ from shared.errors import IllegalTransition, Invalid
 from shared.tiers import LEVEL_RANK, LEVELS, is_valid_path, parent_of
 
 _NODE_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/nodes")
+MODES = ("daily", "emergency")
 # Levels may be skipped, but not everywhere: a grid divides a community; a building stands
 # in a compound, a grid or straight in a community; a unit only in a building.
 _ALLOWED_PARENTS = {
@@ -66,12 +67,23 @@ class Node(Aggregate):
         self.name = name
         self.parent = parent
         self.retired = False
+        self.mode: str | None = None  # None: as the nearest ancestor that switched
 
     def rename(self, name: str, meta: Meta) -> None:
         if self.retired:
             raise IllegalTransition(f"'{self.path}' is retired")
         if name != self.name:
             self._renamed(name=name, previous=self.name, tier=self.path, meta=meta)
+
+    def switch_mode(self, mode: str, reason: str, meta: Meta) -> None:
+        """Daily or emergency mode for this node's whole subtree (a nearer switch wins)."""
+        if mode not in MODES:
+            raise Invalid(f"unknown mode '{mode}'; one of {', '.join(MODES)}", field="mode")
+        if self.retired:
+            raise IllegalTransition(f"'{self.path}' is retired")
+        if mode == self.mode:
+            raise IllegalTransition(f"'{self.path}' is already in {mode} mode")
+        self._mode_switched(mode=mode, reason=reason, tier=self.path, meta=meta)
 
     def retire(self, reason: str, meta: Meta) -> None:
         if self.retired:
@@ -81,6 +93,10 @@ class Node(Aggregate):
     @event("Renamed", topic="gongzhi.node.renamed.v1")
     def _renamed(self, name: str, previous: str, tier: str, meta: Meta) -> None:
         self.name = name
+
+    @event("ModeSwitched", topic="gongzhi.node.mode_switched.v1")
+    def _mode_switched(self, mode: str, reason: str, tier: str, meta: Meta) -> None:
+        self.mode = mode
 
     @event("Retired", topic="gongzhi.node.retired.v1")
     def _retired(self, reason: str, tier: str, meta: Meta) -> None:

@@ -50,6 +50,8 @@ def _out(app: IssuesApplication, who: Principal, issue: Issue, history: bool) ->
         reporter=issue.reporter,
         assignee=issue.assignee,
         resolution=issue.resolution,
+        handling_node=issue.handling_node,
+        whistles=issue.whistles,
         contact=app.contact_of(issue) if may_see_contact(who, issue) else None,
         history=[s.HistoryEntry(**h) for h in app.history(issue.id)] if history else None,
     )
@@ -137,6 +139,15 @@ async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
                   issues: Issues) -> s.IssueOut:
     return await _act(issues, issue_id, who, "resolve issues", issues.resolve,
                       body.resolution, [str(u) for u in body.evidence])
+
+
+@router.post("/{issue_id}/escalate", response_model=s.IssueOut, name="escalate_issue")
+async def escalate(issue_id: UUID, body: s.EscalateBody, who: CurrentPrincipal,
+                   issues: Issues, pool: Pool) -> s.IssueOut:
+    """逐级上报: hand the issue to a tier above the one now handling it."""
+    await require_live_node(pool, body.to)
+    return await _act(issues, issue_id, who, "escalate issues", issues.escalate, body.to,
+                      body.reason)
 
 
 @router.post("/{issue_id}/close", response_model=s.IssueOut, name="close_issue")

@@ -60,6 +60,11 @@ class AssignBody(Strict):
     note: str = Field(default="", max_length=1000)
 
 
+class EscalateBody(Strict):
+    to: str = NodePath
+    reason: str = Field(min_length=1, max_length=1000)
+
+
 class ResolveBody(Strict):
     resolution: str = Field(min_length=1, max_length=2000)
     evidence: list[HttpUrl] = Field(default_factory=list, max_length=9)
@@ -87,6 +92,8 @@ class IssueOut(BaseModel):
     reporter: str
     assignee: dict[str, Any] | None
     resolution: dict[str, Any] | None
+    handling_node: str
+    whistles: list[str]
     contact: dict[str, Any] | None = Field(
         description="shown only to the reporter and staff whose scope covers the issue"
     )
@@ -129,6 +136,11 @@ class NodeSummary(NodeRef):
     counts: Counts
 
 
+class TierNodeSummary(NodeSummary):
+    mode: str = Field(description="daily or emergency (应急状态), as switched here or above")
+    mode_set_at: str | None
+
+
 class TierSummaryOut(BaseModel):
-    node: NodeSummary
+    node: TierNodeSummary
     children: list[NodeSummary]

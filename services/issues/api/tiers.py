@@ -13,7 +13,7 @@ from services.issues.projections import TIER_TREE
 from services.issues.projections.tier_summary import summary_counts
 from shared.errors import NotFound
 from shared.http import CurrentPrincipal
-from shared.projections.tier_tree import children_of, find_node
+from shared.projections.tier_tree import children_of, effective_mode, find_node
 from shared.tiers import PATH_PATTERN
 
 router = APIRouter(tags=["tiers"])
@@ -34,9 +34,10 @@ async def tier_summary(
         raise NotFound(f"unknown tier node '{path}'")
     children = await children_of(pool, TIER_TREE.schema, path)
     counts = await summary_counts(pool, [path, *(c["path"] for c in children)])
+    mode, set_at = await effective_mode(pool, TIER_TREE.schema, path)
     return s.TierSummaryOut(
-        node=s.NodeSummary(path=path, name=node["name"], level=node["level"],
-                           counts=_counts(counts[path])),
+        node=s.TierNodeSummary(path=path, name=node["name"], level=node["level"],
+                               counts=_counts(counts[path]), mode=mode, mode_set_at=set_at),
         children=[s.NodeSummary(**c, counts=_counts(counts[c["path"]])) for c in children],
     )
 

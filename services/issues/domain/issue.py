@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import IllegalTransition
+from shared.errors import IllegalTransition, Invalid
 
 CHANNELS = ("app", "hotline", "grid_patrol", "probe", "visit")
 STATUSES = ("raised", "acknowledged", "assigned", "resolved", "closed")
@@ -68,6 +68,8 @@ class Issue(Aggregate):
         self.reporter = reporter
         self.fingerprint = fingerprint
         self.status = "raised"
+        self.handling_node = node  # where it is handled; escalation moves it up the tiers
+        self.whistles: list[str] = []
         self.assignee: dict[str, str] | None = None
         self.resolution: dict[str, Any] | None = None
 
@@ -90,6 +92,26 @@ class Issue(Aggregate):
     def resolve(self, resolution: str, evidence: list[str], meta: Meta) -> None:
         self._require_status("resolve", "acknowledged", "assigned")
         self._resolved(resolution=resolution, evidence=evidence, tier=self.node, meta=meta)
+
+    def escalate(self, to_node: str, reason: str, meta: Meta) -> None:
+        """逐级上报: hand the issue to a tier above the one handling it."""
+        self._require_open("escalate")
+        if not self.handling_node.startswith(to_node + "."):
+            raise Invalid(
+                f"escalation goes up the tiers: '{to_node}' is not above '{self.handling_node}'",
+                field="to")
+        self._escalated(to_node=to_node, from_node=self.handling_node, reason=reason,
+                        tier=self.node, meta=meta)
+
+    def mark_whistled(self, whistle_id: str, departments: list[str], at_node: str,
+                      meta: Meta) -> bool:
+        """Record a whistle blown for this issue; seeing the same whistle again is a no-op
+        (the policy that calls this may be handed an event twice)."""
+        if whistle_id in self.whistles:
+            return False
+        self._whistled(whistle_id=whistle_id, departments=departments, at_node=at_node,
+                       tier=self.node, meta=meta)
+        return True
 
     def close(self, note: str, meta: Meta) -> None:
         self._require_status("close", "resolved")
@@ -130,6 +152,16 @@ class Issue(Aggregate):
     def _resolved(self, resolution: str, evidence: list[str], tier: str, meta: Meta) -> None:
         self.status = "resolved"
         self.resolution = {"text": resolution, "evidence": evidence}
+
+    @event("Escalated", topic="gongzhi.issue.escalated.v1")
+    def _escalated(self, to_node: str, from_node: str, reason: str, tier: str,
+                   meta: Meta) -> None:
+        self.handling_node = to_node
+
+    @event("Whistled", topic="gongzhi.issue.whistled.v1")
+    def _whistled(self, whistle_id: str, departments: list[str], at_node: str, tier: str,
+                  meta: Meta) -> None:
+        self.whistles.append(whistle_id)
 
     @event("Closed", topic="gongzhi.issue.closed.v1")
     def _closed(self, note: str, tier: str, meta: Meta) -> None:

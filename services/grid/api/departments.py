@@ -1,0 +1,198 @@
+"""/v1/departments: register, boards, statistics, webhooks and the live stream.
+
+A department's console follows `GET /v1/departments/{code}/stream` (server-sent events, one
+per whistle event that concerns it; reconnect with Last-Event-ID to resume); its own systems
+register a webhook (signed POSTs) or read Kafka (docs/subscribing.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from starlette.concurrency import run_in_threadpool
+
+from services.grid.api.access import require_may_keep_departments, require_may_see_department
+from services.grid.api.whistles import _row
+from services.grid.application import DepartmentSpec, GridApplication
+from services.grid.projections import WHISTLES
+from services.grid.webhooks import WEBHOOKS
+from shared.errors import NotFound
+from shared.eventstore import meta
+from shared.http import CurrentPrincipal, ReadPool, ServiceApp
+from shared.tiers import PATH_PATTERN
+
+router = APIRouter(prefix="/v1/departments", tags=["departments"])
+Grid = Annotated[GridApplication, ServiceApp]
+CODE = r"^[a-z][a-z0-9_-]{1,31}$"
+
+
+class DepartmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=60)
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    categories: list[str] = Field(default_factory=list, max_length=50)
+    jurisdiction: list[Annotated[str, Field(pattern=PATH_PATTERN)]] = Field(min_length=1,
+                                                                            max_length=50)
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: HttpUrl
+
+
+async def _department(pool: Any, code: str) -> dict[str, Any]:
+    row = await pool.fetchrow(
+        f'SELECT * FROM "{WHISTLES.schema}".departments WHERE code = $1', code)
+    if row is None:
+        raise NotFound(f"unknown department '{code}'")
+    return dict(row)
+
+
+@router.post("", status_code=201, name="register_department")
+async def register(body: DepartmentIn, who: CurrentPrincipal, grid: Grid) -> dict[str, Any]:
+    require_may_keep_departments(who, body.jurisdiction)
+    spec = DepartmentSpec(body.code, body.name, body.kind, body.categories, body.jurisdiction)
+    registered = await run_in_threadpool(grid.register_departments, [spec], meta(who))
+    return {"code": body.code, "registered": bool(registered)}
+
+
+@router.get("", name="list_departments")
+async def list_departments(_: CurrentPrincipal, pool: ReadPool,
+                           node: Annotated[str | None, Field(pattern=PATH_PATTERN)] = None
+                           ) -> list[dict[str, Any]]:
+    """Departments, or those with jurisdiction at `node`."""
+    rows = await pool.fetch(f'SELECT * FROM "{WHISTLES.schema}".departments ORDER BY code')
+    found = [dict(r) for r in rows]
+    if node:
+        found = [d for d in found
+                 if any(node == a or node.startswith(a + ".") for a in d["jurisdiction"])]
+    return found
+
+
+@router.get("/{code}/board", name="department_board")
+async def board(code: str, who: CurrentPrincipal, pool: ReadPool) -> dict[str, Any]:
+    """The department's whistle board: open summons, deadlines, and which are overdue."""
+    require_may_see_department(who, await _department(pool, code))
+    rows = await pool.fetch(
+        f'SELECT s.*, w.node, w.title, w.situation, w.mode, w.issue_id, w.blown_at '
+        f'FROM "{WHISTLES.schema}".summons s JOIN "{WHISTLES.schema}".whistles w '
+        f"ON w.id = s.whistle_id WHERE s.department = $1 AND s.completed_at IS NULL "
+        f"ORDER BY s.deadline", code)
+    items = [_row(r) for r in rows]
+    return {"department": code, "open": items,
+            "overdue": [i for i in items if i["overdue_at"]],
+            "awaiting_report": [i for i in items if not i["reported_at"]]}
+
+
+@router.get("/{code}/stats", name="department_stats")
+async def stats(code: str, who: CurrentPrincipal, pool: ReadPool) -> dict[str, Any]:
+    """Report-in and completion times: counts, means in minutes, the on-time share."""
+    require_may_see_department(who, await _department(pool, code))
+    row = await pool.fetchrow(
+        f"SELECT count(*) AS summoned, count(s.reported_at) AS reported, "
+        f"count(s.completed_at) AS completed, count(s.overdue_at) AS overdue, "
+        f"count(*) FILTER (WHERE s.reported_at IS NOT NULL AND NOT s.late) AS on_time, "
+        f"avg(extract(epoch FROM s.reported_at - w.blown_at) / 60) AS report_minutes, "
+        f"avg(extract(epoch FROM s.completed_at - w.blown_at) / 60) AS complete_minutes "
+        f'FROM "{WHISTLES.schema}".summons s JOIN "{WHISTLES.schema}".whistles w '
+        f"ON w.id = s.whistle_id WHERE s.department = $1", code)
+    out = {k: (float(v) if v is not None and k.endswith("minutes") else v)
+           for k, v in dict(row).items()}
+    out["on_time_rate"] = (row["on_time"] / row["summoned"]) if row["summoned"] else None
+    return {"department": code, **out}
+
+
+@router.post("/{code}/webhooks", status_code=201, name="register_webhook")
+async def register_webhook(code: str, body: WebhookIn, who: CurrentPrincipal, grid: Grid,
+                           pool: ReadPool) -> dict[str, Any]:
+    """Register a URL for signed POSTs of every whistle event concerning the department.
+    The signing secret is returned once, here; it is stored sealed."""
+    require_may_see_department(who, await _department(pool, code))
+    secret = secrets.token_urlsafe(32)
+    sealed = grid.sealer.seal({"secret": secret})
+    hook_id = await run_in_threadpool(grid.register_webhook, code, str(body.url), sealed,
+                                      meta(who))
+    return {"id": hook_id, "url": str(body.url), "secret": secret,
+            "signature": "header Gongzhi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "
+                         "'<t>.<body>' with the secret>"}
+
+
+@router.delete("/{code}/webhooks/{hook_id}", status_code=204, name="remove_webhook")
+async def remove_webhook(code: str, hook_id: str, who: CurrentPrincipal, grid: Grid,
+                         pool: ReadPool) -> None:
+    require_may_see_department(who, await _department(pool, code))
+    await run_in_threadpool(grid.remove_webhook, code, hook_id, meta(who))
+
+
+@router.get("/{code}/deliveries", name="webhook_deliveries")
+async def deliveries(code: str, who: CurrentPrincipal, pool: ReadPool,
+                     status: str | None = None) -> list[dict[str, Any]]:
+    """The delivery log: every attempt's outcome, newest first."""
+    require_may_see_department(who, await _department(pool, code))
+    rows = await pool.fetch(
+        f'SELECT id, hook_id, url, event_id, type, status, attempts, last_status, last_error, '
+        f'next_attempt_at, delivered_at FROM "{WEBHOOKS.schema}".deliveries '
+        f"WHERE department = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id DESC "
+        f"LIMIT 500", code, status)
+    return [_row(r) for r in rows]
+
+
+@router.post("/{code}/deliveries/{delivery_id}/redeliver", name="redeliver")
+async def redeliver(code: str, delivery_id: int, who: CurrentPrincipal,
+                    pool: ReadPool) -> dict[str, Any]:
+    """Send a delivery again (after a receiver's outage, say), whatever its status."""
+    require_may_see_department(who, await _department(pool, code))
+    row = await pool.fetchrow(
+        f'UPDATE "{WEBHOOKS.schema}".deliveries SET status = \'pending\', attempts = 0, '
+        f"next_attempt_at = now() WHERE id = $1 AND department = $2 RETURNING id",
+        delivery_id, code)
+    if row is None:
+        raise NotFound(f"no delivery {delivery_id} for {code}")
+    return {"id": delivery_id, "status": "pending"}
+
+
+@router.get("/{code}/stream", name="department_stream",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def stream(code: str, who: CurrentPrincipal, pool: ReadPool, request: Request,
+                 last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+    """Server-sent events: each whistle event concerning the department, as a structured
+    CloudEvent. `Last-Event-ID` resumes after a reconnect; otherwise it starts from now."""
+    require_may_see_department(who, await _department(pool, code))
+    if last_event_id and last_event_id.isdigit():
+        after = int(last_event_id)
+    else:
+        after = await pool.fetchval(
+            f'SELECT coalesce(max(id), 0) FROM "{WHISTLES.schema}".feed') or 0
+    poll = request.app.state.settings.consumer_poll_seconds
+    return StreamingResponse(_events(pool, code, after, poll, request),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})
+
+
+async def _events(pool: Any, code: str, after: int, poll: float,
+                  request: Request) -> AsyncIterator[str]:
+    yield ": connected\n\n"
+    idle = 0.0
+    while not await request.is_disconnected():
+        rows = await pool.fetch(
+            f'SELECT id, type, event FROM "{WHISTLES.schema}".feed '
+            f"WHERE department = $1 AND id > $2 ORDER BY id LIMIT 100", code, after)
+        for r in rows:
+            after = r["id"]
+            yield f"id: {r['id']}\nevent: {r['type']}\ndata: {r['event']}\n\n"
+        if rows:
+            idle = 0.0
+            continue
+        idle += poll
+        if idle >= 15:  # a comment keeps proxies from closing a quiet stream
+            idle = 0.0
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(poll)

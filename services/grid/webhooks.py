@@ -1,0 +1,179 @@
+"""Webhooks: each whistle event concerning a department is POSTed, signed, to every URL the
+department registered, retried with backoff, and logged.
+
+Two halves. The dispatcher is a policy on grid's own stream: in the same transaction as its
+position it enqueues one delivery per (hook, event), so an event is queued exactly once.
+The sender claims due deliveries with a lease (a sender that dies mid-POST leaves the row
+due again once the lease runs out) and POSTs the structured CloudEvent with a signature:
+
+    Gongzhi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+
+so delivery is at least once; receivers deduplicate on the CloudEvent `id`. The dispatcher is
+not a read model: rebuilding it would send everything again, so it is not offered to
+`gongzhi rebuild`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Sequence
+
+import asyncpg
+import httpx
+from starlette.concurrency import run_in_threadpool
+
+from services.grid.projections.whistles import BLOWN, _public, concerned
+from shared.bus.envelope import Envelope
+from shared.projections.projection import Projection
+
+REGISTERED = "gongzhi.department.webhook_registered.v1"
+REMOVED = "gongzhi.department.webhook_removed.v1"
+MAX_ATTEMPTS = 8
+LEASE_SECONDS = 60
+
+
+def sign(secret: str, body: bytes, at: int | None = None) -> str:
+    t = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def verify(secret: str, body: bytes, header: str, tolerance_seconds: int = 300) -> bool:
+    """What a receiver runs: the signature matches and is fresh (against replays)."""
+    try:
+        parts = dict(p.split("=", 1) for p in header.split(","))
+        t = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - t) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(sign(secret, body, t), header)
+
+
+class WebhookDispatcher(Projection):
+    schema = "grid_webhooks"
+    streams = ("grid",)
+    ddl = """
+    CREATE TABLE IF NOT EXISTS {schema}.hooks (
+        hook_id text PRIMARY KEY,
+        department text NOT NULL,
+        url text NOT NULL,
+        removed boolean NOT NULL DEFAULT false
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.summoned (
+        whistle_id uuid PRIMARY KEY,
+        departments text[] NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.deliveries (
+        id bigserial PRIMARY KEY,
+        hook_id text NOT NULL,
+        department text NOT NULL,
+        url text NOT NULL,
+        event_id text NOT NULL,
+        type text NOT NULL,
+        body text NOT NULL,
+        status text NOT NULL DEFAULT 'pending',
+        attempts int NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        last_status int,
+        last_error text,
+        delivered_at timestamptz,
+        UNIQUE (hook_id, event_id)
+    );
+    CREATE INDEX IF NOT EXISTS deliveries_due ON {schema}.deliveries (next_attempt_at)
+        WHERE status = 'pending';
+    """
+
+    async def apply(
+        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
+    ) -> None:
+        for e in events:
+            d = e.data
+            if e.type == REGISTERED:
+                await conn.execute(
+                    f"INSERT INTO {schema}.hooks VALUES ($1, $2, $3) "
+                    f"ON CONFLICT (hook_id) DO NOTHING", d["hook_id"], d["department"], d["url"])
+            elif e.type == REMOVED:
+                await conn.execute(
+                    f"UPDATE {schema}.hooks SET removed = true WHERE hook_id = $1", d["hook_id"])
+            elif e.type.startswith("gongzhi.whistle."):
+                if e.type == BLOWN:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.summoned VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        e.subject, d["departments"])
+                summoned = await conn.fetchval(
+                    f"SELECT departments FROM {schema}.summoned WHERE whistle_id = $1",
+                    e.subject) or []
+                await conn.execute(
+                    f"INSERT INTO {schema}.deliveries (hook_id, department, url, event_id, type,"
+                    f" body) SELECT hook_id, department, url, $2, $3, $4 FROM {schema}.hooks "
+                    f"WHERE department = ANY($1::text[]) AND NOT removed "
+                    f"ON CONFLICT (hook_id, event_id) DO NOTHING",
+                    concerned(e, summoned), e.id, e.type, _public(e))
+
+
+class WebhookSender:
+    """Sends due deliveries; a background task of the grid service. Signing secrets are
+    read from the Department aggregates in grid's own store: they never leave it."""
+
+    def __init__(self, pool: asyncpg.Pool, secret_of: Callable[[str, str], str], *,
+                 timeout: float = 10.0) -> None:
+        self.pool = pool
+        self.secret_of = secret_of  # (department, hook id) -> secret
+        self.timeout = timeout
+        self.q = f'"{WebhookDispatcher.schema}"'
+
+    async def send_due(self, client: httpx.AsyncClient, limit: int = 20) -> int:
+        due = await self.pool.fetch(
+            f"UPDATE {self.q}.deliveries d SET next_attempt_at = now() + "
+            f"make_interval(secs => {LEASE_SECONDS}) FROM {self.q}.hooks h "
+            f"WHERE d.hook_id = h.hook_id AND d.id IN (SELECT id FROM {self.q}.deliveries "
+            f"WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY id "
+            f"FOR UPDATE SKIP LOCKED LIMIT {limit}) "
+            f"RETURNING d.id, d.url, d.body, d.event_id, d.attempts, d.hook_id, d.department")
+        for row in due:
+            await self._send(client, row)
+        return len(due)
+
+    async def _send(self, client: httpx.AsyncClient, row: asyncpg.Record) -> None:
+        body = row["body"].encode()
+        secret = await run_in_threadpool(self.secret_of, row["department"], row["hook_id"])
+        status, error = None, None
+        try:
+            response = await client.post(row["url"], content=body, headers={
+                "Content-Type": "application/cloudevents+json; charset=utf-8",
+                "Gongzhi-Signature": sign(secret, body),
+                "Gongzhi-Delivery": str(row["id"]),
+                "Gongzhi-Event-Id": row["event_id"],
+            })
+            status = response.status_code
+            ok = 200 <= status < 300
+            if not ok:
+                error = f"HTTP {status}: {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            ok, error = False, f"{type(exc).__name__}: {exc}"
+        attempts = row["attempts"] + 1
+        if ok:
+            await self.pool.execute(
+                f"UPDATE {self.q}.deliveries SET status = 'delivered', attempts = $2, "
+                f"last_status = $3, last_error = NULL, delivered_at = now() WHERE id = $1",
+                row["id"], attempts, status)
+            return
+        backoff = min(2 ** attempts, 3600)
+        await self.pool.execute(
+            f"UPDATE {self.q}.deliveries SET status = $2, attempts = $3, last_status = $4, "
+            f"last_error = $5, next_attempt_at = now() + make_interval(secs => $6) WHERE id = $1",
+            row["id"], "failed" if attempts >= MAX_ATTEMPTS else "pending", attempts, status,
+            error, float(backoff))
+
+    async def run(self, every_seconds: float) -> None:
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            while True:
+                if not await self.send_due(client):
+                    await asyncio.sleep(every_seconds)
+
+
+WEBHOOKS = WebhookDispatcher()

@@ -1,0 +1,13 @@
+"""Policies of the issues service: reactions to other services' events, as commands here.
+
+| policy        | reacts to (stream)                 | command               |
+| ------------- | ---------------------------------- | --------------------- |
+| MarkWhistled  | gongzhi.whistle.blown.v1 (grid)    | Issue.mark_whistled   |
+
+A policy runs in the projection runner: its position is stored after the command, so a
+crash in between hands it the event again; each command is a no-op the second time.
+"""
+
+from services.issues.policies.whistled import MarkWhistled
+
+__all__ = ["MarkWhistled"]
