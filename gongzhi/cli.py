@@ -5,6 +5,7 @@
   gongzhi token     mint a development token for a role at a tier node
   gongzhi seed      (re)seed the demo city
   gongzhi rebuild   rebuild a projection from position zero and swap it in
+  gongzhi subscribe print the whistle events that concern a department, from Kafka
   gongzhi pg        start or stop the embedded PostgreSQL server
 """
 
@@ -160,6 +161,20 @@ def rebuild(
 
 def _projections_of(bootstrap_module: object) -> dict:
     return {p.schema: p for p in getattr(bootstrap_module, "PROJECTIONS", ())}
+
+
+@app.command()
+def subscribe(
+    department: Annotated[str, typer.Option(help="the department code, e.g. km-cgj")],
+    bootstrap: Annotated[str, typer.Option(envvar="GONGZHI_KAFKA_BOOTSTRAP")] = "127.0.0.1:9092",
+    namespace: Annotated[str, typer.Option(envvar="GONGZHI_KAFKA_NAMESPACE")] = "gongzhi",
+    from_beginning: bool = False,
+    max_events: Annotated[int | None, typer.Option(help="stop after this many")] = None,
+) -> None:
+    """Print, as JSON lines, every whistle event on Kafka that concerns a department."""
+    from gongzhi.subscribe import run
+
+    run(bootstrap, namespace, department, max_events, from_beginning)
 
 
 @app.command()

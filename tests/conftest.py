@@ -16,6 +16,7 @@ import pytest
 
 from shared import embedded_pg
 from shared.settings import Settings
+from tests.utils.brokers import Broker
 
 JWT_SECRET = secrets.token_urlsafe(32)
 DATA_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
@@ -55,3 +56,23 @@ def settings(database_url: str, home: Path) -> Settings:
         data_key=DATA_KEY,
         consumer_poll_seconds=0.2,
     )
+
+
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[Broker]:
+    """A real single-node KRaft broker for this test run, started by deploy/kafka.sh (never
+    skipped: if it cannot start, every test that needs it errors with the broker's log)."""
+    broker = Broker(Path(tempfile.mkdtemp(prefix="gongzhi-test-kafka-"))).start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def kafka_settings(settings: Settings, kafka: Broker) -> Settings:
+    """Kafka transport on the session broker, in a namespace of this test's own."""
+    return settings.model_copy(update={
+        "transport": "kafka", "kafka_bootstrap": kafka.bootstrap, "kafka_partitions": 3,
+        "consumer_poll_seconds": 0.2, "kafka_namespace": f"t{uuid.uuid4().hex[:10]}",
+    })

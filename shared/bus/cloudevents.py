@@ -32,8 +32,21 @@ def to_kafka(e: Envelope) -> tuple[bytes, bytes, Headers]:
         headers.append(("ce_tier", e.tier.encode()))
     if e.traceparent:
         headers.append(("ce_traceparent", e.traceparent.encode()))
+    if departments := concerned_departments(e.data):
+        headers.append(("ce_departments", ",".join(departments).encode()))
     body = json.dumps(e.data, ensure_ascii=False, separators=(",", ":")).encode()
     return e.subject.encode(), body, headers
+
+
+def concerned_departments(data: dict) -> list[str]:
+    """The `departments` extension: which departments an event concerns (a whistle's
+    summoned departments, or the one that reported in, completed or was overdue), so a
+    department's consumer can filter on a header without reading bodies."""
+    if isinstance(data.get("departments"), list):
+        return [str(d) for d in data["departments"]]
+    if isinstance(data.get("department"), str):
+        return [data["department"]]
+    return []
 
 
 def from_kafka(headers: Sequence[tuple[str, bytes]], value: bytes | None) -> Envelope:

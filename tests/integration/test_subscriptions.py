@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.grid.webhooks import verify
-from tests.integration.test_whistle_scenario import Platform, platform  # noqa: F401
+from tests.integration.conftest import Platform
 from tests.utils.receiver import Receiver
 from tests.utils.wait import eventually
 from tests.utils.whistles import POLICE, STREET, URBAN
@@ -34,6 +34,14 @@ async def blow(platform: Platform, departments: list[str], title: str) -> str:
 async def test_a_webhook_gets_exactly_its_departments_whistles_signed(
     platform: Platform, receiver: Receiver
 ) -> None:
+    await webhook_case(platform, receiver)
+
+
+async def test_webhooks_on_kafka(kafka_platform: Platform, receiver: Receiver) -> None:
+    await webhook_case(kafka_platform, receiver)
+
+
+async def webhook_case(platform: Platform, receiver: Receiver) -> None:
     grid = platform.grid
     r = await grid.post("/v1/departments/km-gaj/webhooks", json={"url": receiver.url},
                         headers=POLICE)
@@ -70,7 +78,7 @@ async def test_a_webhook_gets_exactly_its_departments_whistles_signed(
 
 
 @pytest.fixture
-async def grid_over_http(settings) -> AsyncIterator[Platform]:  # noqa: ANN001
+async def grid_over_http(settings) -> AsyncIterator[Platform]:
     from services.grid.bootstrap import create_app
     from tests.utils.city import register_small_city
     from tests.utils.serve import serve_http
@@ -124,3 +132,25 @@ async def _next_event(lines: AsyncIterator[str]) -> dict[str, str]:
 
 async def _async(value: int) -> int:
     return value
+
+
+async def test_gongzhi_subscribe_prints_only_its_departments_events(
+    kafka_platform: Platform, kafka_settings
+) -> None:
+    import asyncio
+    import sys
+
+    both = await blow(kafka_platform, ["km-cgj", "km-gaj"], "联合执法")
+    await blow(kafka_platform, ["km-cgj"], "只叫城管")
+    await kafka_platform.grid.post(f"/v1/whistles/{both}/report", json={}, headers=POLICE)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gongzhi.cli", "subscribe", "--department", "km-gaj",
+        "--bootstrap", kafka_settings.kafka_bootstrap,
+        "--namespace", kafka_settings.kafka_namespace, "--from-beginning", "--max-events", "2",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, err.decode()
+    events = [json.loads(line) for line in out.decode().splitlines()]
+    assert [e["type"] for e in events] == [
+        "gongzhi.whistle.blown.v1", "gongzhi.whistle.department_reported.v1"]
+    assert all(e["subject"] == both and "km-gaj" in e["departments"] for e in events)

@@ -6,26 +6,18 @@ deadline and the district supervises; both complete; the whistle closes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import httpx
 import pytest
 
-from services.grid.bootstrap import create_app as grid_app
-from services.grid.watcher import check_once
-from services.issues.bootstrap import create_app as issues_app
-from shared.clock import ManualClock
 from shared.settings import Settings
-from tests.utils.city import register_small_city
-from tests.utils.serve import serve
+from tests.integration.conftest import T0, Platform
 from tests.utils.store import count_events
 from tests.utils.tokens import bearer
 from tests.utils.wait import eventually
 from tests.utils.whistles import (
     ADMIN,
     COMMUNITY,
-    DEPARTMENTS,
     DISTRICT,
     ILLEGAL_BUILDING,
     POLICE,
@@ -34,36 +26,16 @@ from tests.utils.whistles import (
     URBAN,
 )
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-class Platform:
-    def __init__(self, grid: httpx.AsyncClient, issues: httpx.AsyncClient,
-                 clock: ManualClock, grid_app) -> None:
-        self.grid, self.issues, self.clock, self.grid_app = grid, issues, clock, grid_app
-
-    async def watch(self) -> int:
-        state = self.grid_app.state
-        return await check_once(state.application, state.pool)
-
-
-@pytest.fixture
-async def platform(settings: Settings) -> AsyncIterator[Platform]:
-    register_small_city(settings.database_url)
-    clock = ManualClock(T0)
-    settings = settings.model_copy(update={"watch_seconds": 3600})  # the test drives it
-    grid = grid_app(settings, clock=clock)
-    async with serve(grid) as g, serve(issues_app(settings)) as i:
-        for d in DEPARTMENTS:
-            assert (await g.post("/v1/departments", json=d, headers=ADMIN)).status_code == 201
-        await eventually(lambda: i.get("/v1/tiers/km.guandu.taihe/summary", headers=ADMIN),
-                         lambda r: r.status_code == 200)
-        await eventually(lambda: g.get("/v1/departments", headers=ADMIN),
-                         lambda r: len(r.json()) == 3)
-        yield Platform(g, i, clock, grid)
-
 
 async def test_the_illegal_construction_case_end_to_end(platform: Platform) -> None:
+    await illegal_construction_case(platform)
+
+
+async def test_the_illegal_construction_case_on_kafka(kafka_platform: Platform) -> None:
+    await illegal_construction_case(kafka_platform)
+
+
+async def illegal_construction_case(platform: Platform) -> None:
     grid, issues, clock = platform.grid, platform.issues, platform.clock
     issue = (await issues.post("/v1/issues", json=ILLEGAL_BUILDING, headers=RESIDENT)).json()
     base = f"/v1/issues/{issue['id']}"

@@ -96,7 +96,8 @@ class Whistle(Aggregate):
         self._completed(department=department, at=at.isoformat(), outcome=outcome,
                         tier=self.node, meta=meta)
         if all(x["completed_at"] for x in self.summons.values()):
-            self._closed(at=at.isoformat(), tier=self.node, meta=meta)
+            self._closed(at=at.isoformat(), departments=list(self.summons), tier=self.node,
+                         meta=meta)
 
     def overdue_now(self, now: datetime) -> list[str]:
         """Departments past their deadline that have neither reported in nor been marked."""
@@ -140,5 +141,5 @@ class Whistle(Aggregate):
         self.summons[department]["overdue"] = True
 
     @event("Closed", topic="gongzhi.whistle.closed.v1")
-    def _closed(self, at: str, tier: str, meta: Meta) -> None:
+    def _closed(self, at: str, departments: list[str], tier: str, meta: Meta) -> None:
         self.status = "closed"

@@ -1,0 +1,54 @@
+"""`gongzhi subscribe --department CODE`: a department's own consumer of whistle events.
+
+It joins its own consumer group (`<ns>.department.<code>`) on the grid topic and keeps the
+events whose `ce_departments` header names the department: the same filter a department's
+own system applies (docs/subscribing.md). Offsets are committed after each event is printed,
+so a restarted subscriber goes on where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from aiokafka import AIOKafkaConsumer
+
+from shared.bus.cloudevents import topic_for
+
+
+def wanted(headers: list[tuple[str, bytes]], department: str) -> bool:
+    for key, value in headers:
+        if key == "ce_departments":
+            return department in value.decode().split(",")
+    return False
+
+
+async def subscribe(bootstrap: str, namespace: str, department: str, *,
+                    max_events: int | None = None, from_beginning: bool = False) -> int:
+    consumer = AIOKafkaConsumer(
+        topic_for("grid", namespace), bootstrap_servers=bootstrap,
+        group_id=f"{namespace}.department.{department}", enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest")
+    await consumer.start()
+    printed = 0
+    try:
+        async for record in consumer:
+            if wanted(record.headers, department):
+                headers = {k[3:]: v.decode() for k, v in record.headers if k.startswith("ce_")}
+                event = {**headers, "data": json.loads(record.value)}
+                sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+                printed += 1
+            await consumer.commit()
+            if max_events is not None and printed >= max_events:
+                break
+    finally:
+        await consumer.stop()
+    return printed
+
+
+def run(bootstrap: str, namespace: str, department: str, max_events: int | None,
+        from_beginning: bool) -> None:
+    asyncio.run(subscribe(bootstrap, namespace, department, max_events=max_events,
+                          from_beginning=from_beginning))
