@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.grid.domain.department import Department
 from services.grid.domain.node import Meta, Node, check_placement
+from services.grid.domain.patrol import Patrol
 from services.grid.domain.whistle import Whistle, deadlines
 from shared.clock import Clock, SystemClock
 from shared.errors import Conflict, Invalid, NotFound
@@ -255,3 +256,16 @@ class GridApplication(ServiceApplication):
             return self.repository.get(Department.id_for(code))
         except AggregateNotFoundError:
             return None
+
+    # -- patrols --------------------------------------------------------------------------
+
+    def log_patrol(self, node_path: str, worker: str, households_visited: int,
+                   problems: list[dict[str, Any]], note: str, meta: Meta) -> Patrol:
+        node = self.get_node(node_path)
+        if node.retired:
+            raise Invalid(f"tier node '{node_path}' is retired", field="node")
+        patrol = Patrol(id=uuid4(), node=node_path, worker=worker,
+                        households_visited=households_visited, problems=problems, note=note,
+                        at=self.clock.now().isoformat(), tier=node_path, meta=meta)
+        self.save(patrol)
+        return patrol

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from services.issues.api.issues import router as issues_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
-from services.issues.policies import MarkWhistled
+from services.issues.policies import MarkWhistled, RaisePatrolProblems
 from services.issues.projections import PROJECTIONS
 from shared.sealing import Sealer
 from shared.service import build_service
@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Residents' issues from raising to closing, and tier summaries.",
         application=IssuesApplication,
         projections=PROJECTIONS,
-        policies=lambda issues: [MarkWhistled(issues)],
+        policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues)],
         routers=[issues_router, tiers_router],
         application_kwargs=lambda s: {"sealer": Sealer(s.secret("data_key"))},
     )

@@ -175,3 +175,27 @@ async def test_departments_act_only_on_their_own_summons(platform: Platform,
     assert r.status_code == 409 and "already reported" in r.text
     r = await platform.grid.get(f"/v1/whistles/{wid}", headers=URBAN)
     assert r.status_code == 403
+
+
+async def test_a_patrol_raises_its_problems_as_issues_once(platform: Platform) -> None:
+    worker = bearer("grid_worker", "km.guandu.taihe.heping.g03", sub="w-g03")
+    r = await platform.grid.post("/v1/patrols", headers=worker, json={
+        "node": "km.guandu.taihe.heping.g03", "households_visited": 46, "problems": [
+            {"title": "消防通道被占", "category": "safety.fire_passage", "raise_issue": True,
+             "node": "km.guandu.taihe.heping.g03.y017"},
+            {"title": "楼道灯坏", "category": "public_affairs", "raise_issue": False},
+            {"title": "电瓶车楼道充电", "category": "safety.ebike_charging", "raise_issue": True},
+        ]})
+    assert r.status_code == 201 and r.json()["issues_to_raise"] == 2
+    mine = await eventually(
+        lambda: platform.issues.get("/v1/issues", headers=COMMUNITY,
+                                    params={"node": "km.guandu.taihe.heping.g03"}),
+        lambda r: len(r.json()["items"]) == 2)
+    items = mine.json()["items"]
+    assert {i["channel"] for i in items} == {"grid_patrol"}
+    assert {i["title"] for i in items} == {"消防通道被占", "电瓶车楼道充电"}
+    one = (await platform.issues.get(f"/v1/issues/{items[0]['id']}", headers=COMMUNITY)).json()
+    assert one["reporter"] == "w-g03"
+    r = await platform.grid.post("/v1/patrols", headers=bearer("street_staff", "km.guandu.taihe"),
+                                 json={"node": "km.guandu.taihe", "households_visited": 1})
+    assert r.status_code == 403 and "does not patrol" in r.text

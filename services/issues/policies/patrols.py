@@ -1,0 +1,51 @@
+"""Patrol logged with problems to raise → one issue per problem, raised by the worker.
+
+Each issue's idempotency key is `patrol:<patrol id>:<n>`, so an event handed over twice
+(a crash between the command and the stored position) finds the issues it already made.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+from starlette.concurrency import run_in_threadpool
+
+from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.domain.catalog import is_known
+from shared.bus.envelope import Envelope
+from shared.projections.projection import Projection
+
+log = logging.getLogger("gongzhi.issues.policies")
+
+
+class RaisePatrolProblems(Projection):
+    schema = "issues_policy_patrols"
+    streams = ("grid",)
+    ddl = ""
+
+    def __init__(self, issues: IssuesApplication) -> None:
+        self.issues = issues
+
+    async def apply(
+        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
+    ) -> None:
+        for e in events:
+            if e.type != "gongzhi.patrol.logged.v1":
+                continue
+            for n, problem in enumerate(e.data["problems"]):
+                if not problem.get("raise_issue"):
+                    continue
+                if not is_known(problem["category"]):
+                    log.warning("patrol %s problem %d: unknown category %r, not raised",
+                                e.subject, n, problem["category"])
+                    continue
+                cmd = RaiseIssue(node=problem["node"], title=problem["title"],
+                                 description=problem.get("description", ""),
+                                 category=problem["category"], channel="grid_patrol",
+                                 location=None, photos=[], contact=None)
+                meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
+                await run_in_threadpool(self.issues.raise_issue, cmd,
+                                        reporter=e.data["worker"], meta=meta,
+                                        idempotency_key=f"patrol:{e.subject}:{n}")

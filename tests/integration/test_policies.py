@@ -1,0 +1,64 @@
+"""Policies handed the same event twice (a crash between the command and the stored
+position) change nothing the second time."""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+
+from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.policies import MarkWhistled, RaisePatrolProblems
+from shared.bus.envelope import Envelope
+from shared.eventstore import open_application
+from shared.sealing import Sealer
+from shared.settings import Settings
+from tests.utils.store import count_events
+
+ACTOR = {"sub": "w-g03", "role": "grid_worker", "name": ""}
+
+
+def envelope(type_: str, data: dict) -> Envelope:
+    subject = str(uuid.uuid4())
+    return Envelope(id=f"{subject}/1", source="/gongzhi/grid", type=type_, subject=subject,
+                    time="2026-11-23T09:00:00+00:00", seq=1, tier="km.a",
+                    data=data | {"actor": ACTOR})
+
+
+def issues_app(settings: Settings) -> IssuesApplication:
+    return open_application(IssuesApplication, settings.database_url,
+                            sealer=Sealer(base64.urlsafe_b64encode(os.urandom(32)).decode()))
+
+
+async def test_a_patrol_handed_over_twice_raises_its_issues_once(settings: Settings) -> None:
+    app = issues_app(settings)
+    try:
+        policy = RaisePatrolProblems(app)
+        logged = envelope("gongzhi.patrol.logged.v1", {"worker": "w-g03", "problems": [
+            {"title": "a", "category": "safety", "node": "km.a", "raise_issue": True},
+            {"title": "b", "category": "safety", "node": "km.a", "raise_issue": False},
+            {"title": "c", "category": "no-such-category", "node": "km.a", "raise_issue": True},
+        ]})
+        await policy.apply(None, "", [logged])
+        await policy.apply(None, "", [logged])
+        assert count_events(settings.database_url, "issues") == 1
+    finally:
+        app.close()
+
+
+async def test_a_whistle_handed_over_twice_is_recorded_once(settings: Settings) -> None:
+    app = issues_app(settings)
+    try:
+        issue, _ = app.raise_issue(
+            RaiseIssue(node="km.a", title="t", description="", category="safety",
+                       channel="app", location=None, photos=[], contact=None),
+            reporter="r", meta={"actor": ACTOR})
+        blown = envelope("gongzhi.whistle.blown.v1", {
+            "issue_id": str(issue.id), "departments": ["km-cgj"], "node": "km.a"})
+        policy = MarkWhistled(app)
+        await policy.apply(None, "", [blown])
+        await policy.apply(None, "", [blown])
+        assert app.get_issue(issue.id).whistles == [blown.subject]
+        assert count_events(settings.database_url, "issues") == 2
+    finally:
+        app.close()
