@@ -7,8 +7,13 @@ import re
 import pytest
 from eventsourcing.domain import Aggregate
 
+from services.grid.domain.department import Department
 from services.grid.domain.node import Node
+from services.grid.domain.patrol import Patrol
+from services.grid.domain.whistle import Whistle
 from services.issues.domain.issue import Issue
+
+AGGREGATES = [Issue, Node, Department, Whistle, Patrol]
 
 TYPE = re.compile(r"^gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 
@@ -20,7 +25,7 @@ def event_classes(aggregate: type[Aggregate]) -> list[type]:
     ]
 
 
-@pytest.mark.parametrize("aggregate", [Issue, Node])
+@pytest.mark.parametrize("aggregate", AGGREGATES)
 def test_every_event_has_a_versioned_public_type(aggregate: type[Aggregate]) -> None:
     classes = event_classes(aggregate)
     assert classes, "no events found"
@@ -29,5 +34,5 @@ def test_every_event_has_a_versioned_public_type(aggregate: type[Aggregate]) -> 
 
 
 def test_types_are_unique_across_services() -> None:
-    topics = [c.TOPIC for a in (Issue, Node) for c in event_classes(a)]
+    topics = [c.TOPIC for a in AGGREGATES for c in event_classes(a)]
     assert len(topics) == len(set(topics))
