@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 
 from shared import telemetry
 from shared.auth import Principal
@@ -18,6 +18,17 @@ from shared.batching import BatchingWriter
 from shared.db import ensure_schema, eventsourcing_env
 
 A = TypeVar("A", bound=Application)
+
+
+class TieredAggregate(Aggregate):
+    """Every Gongzhi aggregate: each of its events says where (`tier`, a node path, for
+    roll-ups and the CloudEvents `tier` extension) and who and in which trace (`meta`).
+    Each aggregate still declares its own `TOPIC` and `Created(...).TOPIC`, as eventsourcing
+    requires of explicit topics."""
+
+    class Event(Aggregate.Event):
+        tier: str
+        meta: dict[str, Any]
 
 
 class ServiceApplication(Application[UUID]):

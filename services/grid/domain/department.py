@@ -12,20 +12,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import Conflict, Invalid, NotFound
+from shared.eventstore import TieredAggregate
 from shared.tiers import is_within
 
 _DEPT_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/departments")
 Meta = dict[str, Any]
 
 
-class Department(Aggregate):
+class Department(TieredAggregate):
     TOPIC = "gongzhi.department"
 
-    class Event(Aggregate.Event):
-        tier: str
-        meta: Meta
-
-    class Created(Event, Aggregate.Created):
+    class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.department.created.v1"  # required by eventsourcing; never emitted
 
     @staticmethod

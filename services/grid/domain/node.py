@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import IllegalTransition, Invalid
+from shared.eventstore import TieredAggregate
 from shared.tiers import LEVEL_RANK, LEVELS, is_valid_path, parent_of
 
 _NODE_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/nodes")
@@ -43,14 +44,10 @@ def check_placement(path: str, level: str, parent_level: str | None) -> None:
         )
 
 
-class Node(Aggregate):
+class Node(TieredAggregate):
     TOPIC = "gongzhi.node"
 
-    class Event(Aggregate.Event):
-        tier: str
-        meta: Meta
-
-    class Created(Event, Aggregate.Created):
+    class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.node.created.v1"  # required by eventsourcing; never emitted
 
     @staticmethod

@@ -11,17 +11,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.eventstore import TieredAggregate
+
 Meta = dict[str, Any]
 
 
-class Patrol(Aggregate):
+class Patrol(TieredAggregate):
     TOPIC = "gongzhi.patrol"
 
-    class Event(Aggregate.Event):
-        tier: str
-        meta: Meta
-
-    class Created(Event, Aggregate.Created):
+    class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.patrol.created.v1"  # required by eventsourcing; never emitted
 
     @event("Logged", topic="gongzhi.patrol.logged.v1")

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import IllegalTransition, Invalid
+from shared.eventstore import TieredAggregate
 from shared.tiers import parent_of
 
 SITUATIONS = ("law_enforcement", "key_task", "emergency")
@@ -43,14 +44,10 @@ def deadlines(situation: str, departments: list[str], now: datetime, factor: flo
     return {code: (now + allowance).isoformat() for code in departments}
 
 
-class Whistle(Aggregate):
+class Whistle(TieredAggregate):
     TOPIC = "gongzhi.whistle"
 
-    class Event(Aggregate.Event):
-        tier: str
-        meta: Meta
-
-    class Created(Event, Aggregate.Created):
+    class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.whistle.created.v1"  # required by eventsourcing; never emitted
 
     @event("Blown", topic="gongzhi.whistle.blown.v1")

@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import IllegalTransition, Invalid
+from shared.eventstore import TieredAggregate
 
 CHANNELS = ("app", "hotline", "grid_patrol", "probe", "visit")
 STATUSES = ("raised", "acknowledged", "assigned", "resolved", "closed")
@@ -24,14 +25,10 @@ _IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/issues/idempotency")
 Meta = dict[str, Any]
 
 
-class Issue(Aggregate):
+class Issue(TieredAggregate):
     TOPIC = "gongzhi.issue"
 
-    class Event(Aggregate.Event):
-        tier: str
-        meta: Meta
-
-    class Created(Event, Aggregate.Created):
+    class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.issue.created.v1"  # required by eventsourcing; never emitted
 
     @staticmethod
