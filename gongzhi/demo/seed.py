@@ -1,5 +1,5 @@
 """Seed the demo city through grid's own Application (idempotent: a second run is a no-op):
-its tier tree and its departments."""
+its tier tree, its departments, and its people in their roles (三长两员)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ SEEDER = {"actor": {"sub": "gongzhi-demo", "role": "admin", "name": "演示数�
 class SeedReport:
     nodes: int
     departments: int
+    people: int
 
 
 def demo_city() -> dict:
@@ -34,6 +35,7 @@ def seed(database_url: str, data_key: str) -> SeedReport:
         departments = grid.register_departments(
             [DepartmentSpec(d["code"], d["name"], d["kind"], d["categories"], d["jurisdiction"])
              for d in city["departments"]], SEEDER)
-        return SeedReport(nodes.registered, departments)
+        people = grid.seed_people(city["staff"], SEEDER)
+        return SeedReport(nodes.registered, departments, people.registered)
     finally:
         grid.close()

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.grid.application_people import PeopleCommands
 from services.grid.domain.department import Department
 from services.grid.domain.node import Meta, Node, check_placement
 from services.grid.domain.patrol import Patrol
@@ -60,7 +61,7 @@ class ImportReport:
     unchanged: int
 
 
-class GridApplication(ServiceApplication):
+class GridApplication(PeopleCommands, ServiceApplication):
     name = "grid"
 
     def __init__(self, *, sealer: Sealer, clock: Clock | None = None,

@@ -52,8 +52,12 @@ async def follow_logs(
             if idle:
                 if not follow:
                     return
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that lands as the NOTIFY wakes us, and the follower (and the
+                # service's shutdown, waiting on it) would then hang.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), poll_seconds)
+                    async with asyncio.timeout(poll_seconds):
+                        await wake.wait()
     finally:
         with contextlib.suppress(Exception):
             await asyncio.shield(conn.close(timeout=2))

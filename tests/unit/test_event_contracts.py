@@ -10,10 +10,11 @@ from eventsourcing.domain import Aggregate
 from services.grid.domain.department import Department
 from services.grid.domain.node import Node
 from services.grid.domain.patrol import Patrol
+from services.grid.domain.person import Person
 from services.grid.domain.whistle import Whistle
 from services.issues.domain.issue import Issue
 
-AGGREGATES = [Issue, Node, Department, Whistle, Patrol]
+AGGREGATES = [Issue, Node, Department, Whistle, Patrol, Person]
 
 TYPE = re.compile(r"^gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 

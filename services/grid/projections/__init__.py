@@ -4,12 +4,15 @@
 | --- | --- | --- |
 | tier tree  | grid    | GET /v1/nodes/... |
 | whistles   | grid    | department boards, street records, supervision, statistics, SSE feed |
+| roles      | grid    | who holds which role where, now or as of a date (三长两员) |
 """
 
+from services.grid.projections.roles import Roles
 from services.grid.projections.whistles import Whistles
 from shared.projections.tier_tree import TierTree
 
 TIER_TREE = TierTree(schema="grid_tier_tree")
 WHISTLES = Whistles()
+ROLES = Roles()
 
-PROJECTIONS = (TIER_TREE, WHISTLES)
+PROJECTIONS = (TIER_TREE, WHISTLES, ROLES)
