@@ -59,6 +59,10 @@ async def illegal_construction_case(platform: Platform) -> None:
     assert [h["type"] for h in got.json()["history"]][-2:] == [
         "gongzhi.issue.escalated.v1", "gongzhi.issue.whistled.v1"]
 
+    # The watcher reads the whistles read model: on Kafka it is a consumer group of its own
+    # and may lag the policy above, so wait until it holds the whistle.
+    await eventually(lambda: grid.get("/v1/nodes/km.guandu.taihe/whistles", headers=STREET),
+                     lambda r: any(w["id"] == wid for w in r.json()))
     clock.advance(timedelta(minutes=40))
     assert (await grid.post(f"/v1/whistles/{wid}/report", json={"note": "民警已到场"},
                             headers=POLICE)).status_code == 200
@@ -199,3 +203,22 @@ async def test_a_patrol_raises_its_problems_as_issues_once(platform: Platform) -
     r = await platform.grid.post("/v1/patrols", headers=bearer("street_staff", "km.guandu.taihe"),
                                  json={"node": "km.guandu.taihe", "households_visited": 1})
     assert r.status_code == 403 and "does not patrol" in r.text
+
+
+async def test_a_retried_blow_finds_its_whistle_and_a_reused_key_is_refused(
+    platform: Platform, settings: Settings
+) -> None:
+    body = {"node": "km.guandu.taihe", "situation": "key_task", "title": "创文",
+            "departments": ["km-gaj"]}
+    key = STREET | {"Idempotency-Key": "s-taihe-2026-11-23-1"}
+    first = await platform.grid.post("/v1/whistles", json=body, headers=key)
+    again = await platform.grid.post("/v1/whistles", json=body, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    before = count_events(settings.database_url, "grid")
+    other = await platform.grid.post("/v1/whistles", json=body | {"title": "别的"}, headers=key)
+    assert other.status_code == 409 and "Idempotency-Key" in other.text
+    assert count_events(settings.database_url, "grid") == before
+    listed = await platform.grid.get("/v1/departments", params={"node": "km.guandu.taihe.heping"},
+                                     headers=ADMIN)
+    assert {d["code"] for d in listed.json()} == {"km-cgj", "km-gaj"}

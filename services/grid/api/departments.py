@@ -12,13 +12,13 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from starlette.concurrency import run_in_threadpool
 
 from services.grid.api.access import require_may_keep_departments, require_may_see_department
-from services.grid.api.whistles import _row
+from services.grid.api.whistles import as_json_row
 from services.grid.application import DepartmentSpec, GridApplication
 from services.grid.projections import WHISTLES
 from services.grid.webhooks import WEBHOOKS
@@ -65,7 +65,7 @@ async def register(body: DepartmentIn, who: CurrentPrincipal, grid: Grid) -> dic
 
 @router.get("", name="list_departments")
 async def list_departments(_: CurrentPrincipal, pool: ReadPool,
-                           node: Annotated[str | None, Field(pattern=PATH_PATTERN)] = None
+                           node: Annotated[str | None, Query(pattern=PATH_PATTERN)] = None
                            ) -> list[dict[str, Any]]:
     """Departments, or those with jurisdiction at `node`."""
     rows = await pool.fetch(f'SELECT * FROM "{WHISTLES.schema}".departments ORDER BY code')
@@ -85,7 +85,7 @@ async def board(code: str, who: CurrentPrincipal, pool: ReadPool) -> dict[str, A
         f'FROM "{WHISTLES.schema}".summons s JOIN "{WHISTLES.schema}".whistles w '
         f"ON w.id = s.whistle_id WHERE s.department = $1 AND s.completed_at IS NULL "
         f"ORDER BY s.deadline", code)
-    items = [_row(r) for r in rows]
+    items = [as_json_row(r) for r in rows]
     return {"department": code, "open": items,
             "overdue": [i for i in items if i["overdue_at"]],
             "awaiting_report": [i for i in items if not i["reported_at"]]}
@@ -141,7 +141,7 @@ async def deliveries(code: str, who: CurrentPrincipal, pool: ReadPool,
         f'next_attempt_at, delivered_at FROM "{WEBHOOKS.schema}".deliveries '
         f"WHERE department = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id DESC "
         f"LIMIT 500", code, status)
-    return [_row(r) for r in rows]
+    return [as_json_row(r) for r in rows]
 
 
 @router.post("/{code}/deliveries/{delivery_id}/redeliver", name="redeliver")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,7 @@ from services.grid.domain.whistle import SITUATIONS, Whistle
 from services.grid.projections import WHISTLES
 from shared import telemetry
 from shared.auth import Principal
-from shared.errors import Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.eventstore import history, meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
 from shared.tiers import PATH_PATTERN, subtree_like
@@ -76,12 +76,18 @@ async def blow(body: BlowIn, who: CurrentPrincipal, grid: Grid, response: Respon
         departments=body.departments, issue_id=str(body.issue_id) if body.issue_id else None,
         report_within=(timedelta(minutes=body.report_within_minutes)
                        if body.report_within_minutes else None))
-    whistle_id = uuid5(UUID(int=0), f"{who.sub}\x1f{idempotency_key}") if idempotency_key else None
+    whistle_id = Whistle.id_for(who.sub, idempotency_key) if idempotency_key else None
     if whistle_id is not None:
         try:
-            return _out(grid, await run_in_threadpool(grid.get_whistle, whistle_id))
+            earlier = await run_in_threadpool(grid.get_whistle, whistle_id)
         except NotFound:
-            pass
+            earlier = None
+        if earlier is not None:  # a retry: the whistle it made, if it is the same request
+            if (earlier.node, earlier.situation, earlier.title, list(earlier.summons)) != (
+                    body.node, body.situation, body.title, body.departments):
+                raise Conflict("this Idempotency-Key was already used for another whistle")
+            response.status_code = 200
+            return _out(grid, earlier)
     with telemetry.span("grid blow_whistle", node=body.node):
         whistle = await run_in_threadpool(grid.blow_whistle, cmd, meta(who), whistle_id)
     response.headers["Location"] = f"/v1/whistles/{whistle.id}"
@@ -133,7 +139,7 @@ async def whistle_record(path: NodePath, who: CurrentPrincipal, pool: ReadPool,
         f"ON s.whistle_id = w.id WHERE (w.node = $1 OR w.node LIKE $2) "
         f"AND ($3::text IS NULL OR w.status = $3) GROUP BY w.id ORDER BY w.blown_at DESC",
         path, subtree_like(path), status)
-    return [_row(r) for r in rows]
+    return [as_json_row(r) for r in rows]
 
 
 @router.get("/v1/nodes/{path}/supervision", name="node_supervision")
@@ -146,7 +152,7 @@ async def supervision(path: NodePath, who: CurrentPrincipal, pool: ReadPool) -> 
         f'JOIN "{WHISTLES.schema}".whistles w ON w.id = s.whistle_id '
         f"WHERE s.overdue_at IS NOT NULL AND (s.supervisor = $1 OR s.supervisor LIKE $2) "
         f"ORDER BY s.overdue_at DESC", path, subtree_like(path))
-    return [_row(r) for r in rows]
+    return [as_json_row(r) for r in rows]
 
 
 def _require_staff_over(who: Principal, path: str, doing: str) -> None:
@@ -155,7 +161,7 @@ def _require_staff_over(who: Principal, path: str, doing: str) -> None:
     who.require_scope(path, doing)
 
 
-def _row(record: Any) -> dict[str, Any]:
+def as_json_row(record: Any) -> dict[str, Any]:
     import json
 
     out = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -27,6 +27,7 @@ REPORT_IN = {
     "key_task": timedelta(hours=24),
 }
 Meta = dict[str, Any]
+_IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/whistles/idempotency")
 
 
 def deadlines(situation: str, departments: list[str], now: datetime, factor: float,
@@ -46,6 +47,11 @@ def deadlines(situation: str, departments: list[str], now: datetime, factor: flo
 
 class Whistle(TieredAggregate):
     TOPIC = "gongzhi.whistle"
+
+    @staticmethod
+    def id_for(blower: str, idempotency_key: str) -> UUID:
+        """A retried blow with the same key finds the whistle it already made."""
+        return uuid5(_IDEMPOTENCY_NS, f"{blower}\x1f{idempotency_key}")
 
     class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.whistle.created.v1"  # required by eventsourcing; never emitted
