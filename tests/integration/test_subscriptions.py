@@ -47,6 +47,8 @@ async def webhook_case(platform: Platform, receiver: Receiver) -> None:
                         headers=POLICE)
     assert r.status_code == 201
     secret = r.json()["secret"]
+    await eventually(lambda: grid.get("/v1/departments/km-gaj/webhooks", headers=POLICE),
+                     lambda r: [h["url"] for h in r.json()] == [receiver.url])
     r = await grid.post("/v1/departments/km-gaj/webhooks", json={"url": receiver.url},
                         headers=URBAN)
     assert r.status_code == 403  # another department's staff

@@ -124,6 +124,18 @@ async def register_webhook(code: str, body: WebhookIn, who: CurrentPrincipal, gr
                          "'<t>.<body>' with the secret>"}
 
 
+@router.get("/{code}/webhooks", name="list_webhooks")
+async def list_webhooks(code: str, who: CurrentPrincipal, pool: ReadPool) -> list[dict[str, Any]]:
+    """The hooks deliveries are being made to. A hook registered a moment ago appears once
+    the dispatcher has seen it; on Kafka, whistle events in other partitions may overtake
+    the registration, so events of that moment can precede it."""
+    require_may_see_department(who, await _department(pool, code))
+    rows = await pool.fetch(
+        f'SELECT hook_id AS id, url FROM "{WEBHOOKS.schema}".hooks '
+        f"WHERE department = $1 AND NOT removed ORDER BY hook_id", code)
+    return [dict(r) for r in rows]
+
+
 @router.delete("/{code}/webhooks/{hook_id}", status_code=204, name="remove_webhook")
 async def remove_webhook(code: str, hook_id: str, who: CurrentPrincipal, grid: Grid,
                          pool: ReadPool) -> None:
