@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -147,3 +148,13 @@ async def _application(request: Request) -> Any:
 # Every service's routes reach its state through these (async: no threadpool hop).
 ReadPool = Annotated[asyncpg.Pool, Depends(_read_pool)]
 ServiceApp = Depends(_application)
+
+
+class HistoryEntry(BaseModel):
+    """One event of an aggregate's history as people read it (shared.eventstore.history)."""
+
+    seq: int
+    type: str
+    at: str
+    by: dict[str, Any] | None
+    data: dict[str, Any]

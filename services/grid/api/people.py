@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,7 @@ from shared import telemetry
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.eventstore import meta
-from shared.http import CurrentPrincipal, ReadPool, ServiceApp
+from shared.http import CurrentPrincipal, HistoryEntry, ReadPool, ServiceApp
 from shared.projections.tier_tree import find_node
 from shared.tiers import PATH_PATTERN
 
@@ -91,14 +91,6 @@ class PersonOut(BaseModel):
     version: int
     contact: dict[str, str] | None  # null unless the caller may see it
     roles: list[RoleOut]
-
-
-class HistoryEntry(BaseModel):
-    seq: int
-    type: str
-    at: str
-    by: dict[str, Any] | None
-    data: dict[str, Any]
 
 
 class HolderOut(BaseModel):

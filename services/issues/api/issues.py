@@ -28,7 +28,7 @@ from shared import telemetry
 from shared.auth import Principal
 from shared.errors import Invalid
 from shared.eventstore import meta
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, HistoryEntry
 from shared.tiers import PATH_PATTERN, subtree_like
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"])
@@ -53,7 +53,7 @@ def _out(app: IssuesApplication, who: Principal, issue: Issue, history: bool) ->
         handling_node=issue.handling_node,
         whistles=issue.whistles,
         contact=app.contact_of(issue) if may_see_contact(who, issue) else None,
-        history=[s.HistoryEntry(**h) for h in app.history(issue.id)] if history else None,
+        history=[HistoryEntry(**h) for h in app.history(issue.id)] if history else None,
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from shared.http import HistoryEntry
 from shared.tiers import PATH_PATTERN
 
 NodePath = Field(pattern=PATH_PATTERN, max_length=270, examples=["km.guandu.taihe.heping.g03"])
@@ -68,14 +69,6 @@ class EscalateBody(Strict):
 class ResolveBody(Strict):
     resolution: str = Field(min_length=1, max_length=2000)
     evidence: list[HttpUrl] = Field(default_factory=list, max_length=9)
-
-
-class HistoryEntry(BaseModel):
-    seq: int
-    type: str
-    at: str
-    by: dict[str, Any] | None
-    data: dict[str, Any]
 
 
 class IssueOut(BaseModel):
