@@ -120,16 +120,17 @@ class WebhookSender:
     read from the Department aggregates in grid's own store: they never leave it."""
 
     def __init__(self, pool: asyncpg.Pool, secret_of: Callable[[str, str], str], *,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, lease_seconds: float = LEASE_SECONDS) -> None:
         self.pool = pool
         self.secret_of = secret_of  # (department, hook id) -> secret
         self.timeout = timeout
+        self.lease_seconds = lease_seconds
         self.q = f'"{WebhookDispatcher.schema}"'
 
     async def send_due(self, client: httpx.AsyncClient, limit: int = 20) -> int:
         due = await self.pool.fetch(
             f"UPDATE {self.q}.deliveries d SET next_attempt_at = now() + "
-            f"make_interval(secs => {LEASE_SECONDS}) FROM {self.q}.hooks h "
+            f"make_interval(secs => {float(self.lease_seconds)}) FROM {self.q}.hooks h "
             f"WHERE d.hook_id = h.hook_id AND d.id IN (SELECT id FROM {self.q}.deliveries "
             f"WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY id "
             f"FOR UPDATE SKIP LOCKED LIMIT {limit}) "

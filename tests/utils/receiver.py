@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,8 +17,10 @@ class Received:
 @dataclass
 class Receiver:
     fail_first: int = 0  # answer 503 to this many requests first (a receiver's outage)
+    hang_first: int = 0  # hold this many requests for 30 s first (the sender dies meanwhile)
     got: list[Received] = field(default_factory=list)
     refused: int = 0
+    held: int = 0
 
     def __post_init__(self) -> None:
         receiver = self
@@ -25,6 +28,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.held < receiver.hang_first:
+                    receiver.held += 1
+                    time.sleep(30)
+                    return
                 if receiver.refused < receiver.fail_first:
                     receiver.refused += 1
                     self.send_response(503)
