@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.issues.api.issues import router as issues_router
+from services.issues.api.open311 import router as open311_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
 from services.issues.policies import MarkWhistled, RaisePatrolProblems
@@ -22,6 +23,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         application=IssuesApplication,
         projections=PROJECTIONS,
         policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues)],
-        routers=[issues_router, tiers_router],
+        routers=[issues_router, tiers_router, open311_router],
         application_kwargs=lambda s: {"sealer": Sealer(s.secret("data_key"))},
     )

@@ -1,0 +1,294 @@
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2/), so civic apps and client
+libraries that already speak it can report and track issues.
+
+How the spec's terms map onto Gongzhi:
+- `service_code`: a sub-item of the category catalog (`environment.garbage`); its top
+  category is the service's `group`;
+- `jurisdiction_id`: a tier node path; creating a request needs it (the node the issue is
+  raised at), and reads given one are limited to its subtree;
+- `api_key`: a Gongzhi bearer token (`gongzhi token`), checked like any other;
+- `service_request_id`: the issue id; requests are created at once, so a token is the id;
+- `status`: `open` until the issue is resolved, then `closed`; `status_notes` is the
+  resolution; `agency_responsible` the assignee.
+Reads are public, as 311 data is meant to be, and carry no personal details.
+Errors are the spec's: a list of {code, description} with the same HTTP status.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from services.issues.api.deps import Issues, Pool, require_live_node, require_may_raise
+from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.domain.catalog import catalog
+from services.issues.domain.issue import Issue
+from services.issues.projections import ISSUE_LIST
+from shared.auth import verify
+from shared.errors import GongzhiError, NotFound
+from shared.eventstore import meta
+from shared.tiers import is_valid_path, subtree_like
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+FORMATS = ("json", "xml")
+MAX_DESCRIPTION = 4000
+OPEN = ("raised", "acknowledged", "assigned")
+
+
+def services() -> dict[str, dict[str, Any]]:
+    return {
+        item["code"]: {
+            "service_code": item["code"], "service_name": item["name"],
+            "description": f"{top['name']} / {item['name']}", "metadata": False,
+            "type": "realtime", "keywords": top["code"], "group": top["name"],
+        }
+        for top in catalog() for item in top.get("items", [])
+    }
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        self.status, self.description = status, description
+
+
+def _render(fmt: str, root: str, item: str, rows: list[dict] | dict, status: int = 200
+            ) -> Response:
+    if fmt == "json":
+        return JSONResponse(rows, status_code=status)
+    top = ET.Element(root)
+    for row in rows if isinstance(rows, list) else [rows]:
+        element = ET.SubElement(top, item) if isinstance(rows, list) else top
+        _fill(element, row)
+    body = ET.tostring(top, encoding="unicode", xml_declaration=True)
+    return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
+
+
+def _fill(element: ET.Element, row: dict) -> None:
+    for key, value in row.items():
+        child = ET.SubElement(element, key)
+        if isinstance(value, list):
+            for entry in value:
+                _fill(ET.SubElement(child, key.rstrip("s")), entry)
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif value is not None:
+            child.text = str(value)
+
+
+def _errors(fmt: str, status: int, description: str) -> Response:
+    return _render(fmt if fmt in FORMATS else "json", "errors", "error",
+                   [{"code": status, "description": description}], status)
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise Open311Error(400, f"format '{fmt}' is not supported; use json or xml")
+    return fmt
+
+
+async def _answer(fmt: str, make: Any) -> Response:
+    """Run a handler, turning every refusal into the spec's error list."""
+    try:
+        return await make(_format(fmt))
+    except Open311Error as exc:
+        return _errors(fmt, exc.status, exc.description)
+    except GongzhiError as exc:
+        return _errors(fmt, {422: 400, 409: 400}.get(exc.status, exc.status), exc.detail)
+
+
+@router.get("/services.{fmt}", name="open311_services")
+async def list_services(fmt: str) -> Response:
+    async def make(f: str) -> Response:
+        return _render(f, "services", "service", list(services().values()))
+    return await _answer(fmt, make)
+
+
+@router.get("/services/{service_code}.{fmt}", name="open311_service_definition")
+async def service_definition(service_code: str, fmt: str) -> Response:
+    async def make(f: str) -> Response:
+        if service_code not in services():
+            raise Open311Error(404, f"service_code '{service_code}' is not offered")
+        return _render(f, "service_definition", "service_definition",
+                       {"service_code": service_code, "attributes": []})
+    return await _answer(fmt, make)
+
+
+@router.post("/requests.{fmt}", name="open311_create_request")
+async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool) -> Response:
+    async def make(f: str) -> Response:
+        form = await request.form()
+        field = {k: str(v).strip() for k, v in form.items() if str(v).strip()}
+        if "api_key" not in field:
+            raise Open311Error(403, "an api_key is required to create a request")
+        who = verify(request.app.state.jwt_secret, field["api_key"])
+        code = field.get("service_code")
+        if not code:
+            raise Open311Error(400, "service_code is required")
+        service = services().get(code)
+        if service is None:
+            raise Open311Error(404, f"service_code '{code}' is not offered")
+        node = field.get("jurisdiction_id", "")
+        if not is_valid_path(node):
+            raise Open311Error(400, "jurisdiction_id must be a tier node path, such as "
+                                    "km.guandu.taihe.heping.g03")
+        location = _location(field)
+        description = field.get("description", "")
+        if len(description) > MAX_DESCRIPTION:
+            raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
+        require_may_raise(who, node)
+        await require_live_node(pool, node)
+        contact = {k: field[k] for k in ("email", "first_name", "last_name", "phone")
+                   if k in field} or None
+        cmd = RaiseIssue(node=node, title=service["service_name"], description=description,
+                         category=code, channel="app", location=location,
+                         photos=[field["media_url"]] if "media_url" in field else [],
+                         contact=contact)
+        issue, _ = await run_in_threadpool(issues.raise_issue, cmd, reporter=who.sub,
+                                           meta=meta(who))
+        return _render(f, "service_requests", "request", [{
+            "service_request_id": str(issue.id), "service_notice": "已受理,将由网格和社区处理",
+            "account_id": field.get("account_id")}], status=201)
+    return await _answer(fmt, make)
+
+
+def _location(field: dict[str, str]) -> dict[str, Any]:
+    """The spec asks for a location: lat and long, or an address."""
+    lat, lng, address = field.get("lat"), field.get("long"), field.get("address_string")
+    if (lat is None) != (lng is None):
+        raise Open311Error(400, "lat and long must be given together")
+    if lat is None and not address and "address_id" not in field:
+        raise Open311Error(400, "a location is required: lat and long, address_string or "
+                                "address_id")
+    out: dict[str, Any] = {"address": address}
+    if lat is not None:
+        try:
+            out["lat"], out["lng"] = float(lat), float(lng)  # type: ignore[arg-type]
+        except ValueError:
+            raise Open311Error(400, "lat and long must be numbers") from None
+        if not (-90 <= out["lat"] <= 90 and -180 <= out["lng"] <= 180):
+            raise Open311Error(400, "lat or long is out of range")
+    else:
+        out["lat"] = out["lng"] = None
+    return out
+
+
+@router.get("/requests.{fmt}", name="open311_requests")
+async def list_requests(fmt: str, request: Request, issues: Issues, pool: Pool) -> Response:
+    async def make(f: str) -> Response:
+        q = request.query_params
+        ids = _ids(q.get("service_request_id"))
+        if ids is None:
+            ids = await _matching(pool, q)
+        found = await run_in_threadpool(_load_many, issues, ids)
+        return _render(f, "service_requests", "request", [_public(i) for i in found])
+    return await _answer(fmt, make)
+
+
+@router.get("/requests/{service_request_id}.{fmt}", name="open311_request")
+async def get_request(service_request_id: str, fmt: str, issues: Issues) -> Response:
+    async def make(f: str) -> Response:
+        ids = _ids(service_request_id) or []
+        found = await run_in_threadpool(_load_many, issues, ids)
+        if not found:
+            raise Open311Error(404, f"no service request '{service_request_id}'")
+        return _render(f, "service_requests", "request", [_public(found[0])])
+    return await _answer(fmt, make)
+
+
+@router.get("/tokens/{token}.{fmt}", name="open311_token")
+async def token(token: str, fmt: str, issues: Issues) -> Response:
+    async def make(f: str) -> Response:
+        if not await run_in_threadpool(_load_many, issues, _ids(token) or []):
+            raise Open311Error(404, f"no request for token '{token}'")
+        return _render(f, "service_requests", "request",
+                       [{"service_request_id": token, "token": token}])
+    return await _answer(fmt, make)
+
+
+def _ids(raw: str | None) -> list[UUID] | None:
+    if raw is None:
+        return None
+    try:
+        return [UUID(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise Open311Error(404, "a service_request_id is not one this endpoint issued") from None
+
+
+async def _matching(pool: Any, q: Any) -> list[UUID]:
+    """service_code, status, start_date/end_date (at most 90 days; the last 90 by default)
+    and jurisdiction_id (a subtree), newest first, at most 200."""
+    end = _date(q.get("end_date")) or datetime.now(UTC)
+    start = _date(q.get("start_date")) or end - timedelta(days=90)
+    if end - start > timedelta(days=90):
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    where, args = ["raised_at BETWEEN $1 AND $2"], [start, end]
+    if codes := q.get("service_code"):
+        args.append(codes.split(","))
+        where.append(f"category = ANY(${len(args)}::text[])")
+    if statuses := q.get("status"):
+        wanted = set(statuses.split(","))
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status is open, closed, or both comma-separated")
+        args.append([s for s in ("raised", "acknowledged", "assigned", "resolved", "closed")
+                     if ("open" if s in OPEN else "closed") in wanted])
+        where.append(f"status = ANY(${len(args)}::text[])")
+    if node := q.get("jurisdiction_id"):
+        args += [node, subtree_like(node)]
+        where.append(f"(node = ${len(args) - 1} OR node LIKE ${len(args)})")
+    rows = await pool.fetch(
+        f'SELECT id FROM "{ISSUE_LIST.schema}".issues WHERE {" AND ".join(where)} '
+        f"ORDER BY raised_at DESC LIMIT 200", *args)
+    return [r["id"] for r in rows]
+
+
+def _date(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"'{raw}' is not a W3C datetime such as 2026-11-01T00:00:00Z"
+                           ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _load_many(issues: IssuesApplication, ids: list[UUID]) -> list[Issue]:
+    found = []
+    for issue_id in ids:
+        try:
+            found.append(issues.get_issue(issue_id))
+        except NotFound:
+            continue
+    return found
+
+
+def _public(issue: Issue) -> dict[str, Any]:
+    """A request as the spec shows it: no reporter, no contact details."""
+    location = issue.location or {}
+    service = services().get(issue.category, {})
+    return {
+        "service_request_id": str(issue.id),
+        "status": "open" if issue.status in OPEN else "closed",
+        "status_notes": (issue.resolution or {}).get("text"),
+        "service_name": service.get("service_name", issue.category),
+        "service_code": issue.category,
+        "description": issue.description,
+        "agency_responsible": (issue.assignee or {}).get("name") or None,
+        "service_notice": None,
+        "requested_datetime": issue.created_on.isoformat(),
+        "updated_datetime": issue.modified_on.isoformat(),
+        "expected_datetime": None,
+        "address": location.get("address"),
+        "address_id": None,
+        "zipcode": None,
+        "lat": location.get("lat"),
+        "long": location.get("lng"),
+        "media_url": issue.photos[0] if issue.photos else None,
+    }
+
