@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -12,6 +13,7 @@ from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 
 _RAISED = "gongzhi.issue.raised.v1"
+_CLASSIFIED = "gongzhi.issue.classified.v1"
 
 
 class IssueList(Projection):
@@ -47,24 +49,23 @@ class IssueList(Projection):
                 [(e.subject, e.data["node"], e.data["category"], e.data["channel"],
                   e.data["title"], e.data["reporter"], _ts(e.time)) for e in raised],
             )
-        for e in events:
-            if e.type in STATUS_AFTER and e.type != _RAISED:
-                assignee = e.data.get("assignee")
-                await conn.execute(
-                    f"UPDATE {schema}.issues SET status = $2, updated_at = $3::timestamptz,"
-                    f" assignee = COALESCE($4::jsonb, assignee) WHERE id = $1",
-                    e.subject, STATUS_AFTER[e.type], _ts(e.time),
-                    json.dumps(assignee, ensure_ascii=False) if assignee else None,
-                )
-            elif e.type == "gongzhi.issue.classified.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.issues SET category = $2, updated_at = $3::timestamptz "
-                    f"WHERE id = $1",
-                    e.subject, e.data["category"], _ts(e.time),
-                )
+        # Every later change of the batch in one statement, applied in event order (a
+        # NULL column is left as it was).
+        changes = [
+            (e.subject, STATUS_AFTER.get(e.type), e.data.get("category") if e.type == _CLASSIFIED
+             else None, json.dumps(e.data["assignee"], ensure_ascii=False)
+             if e.data.get("assignee") else None, _ts(e.time))
+            for e in events if e.type == _CLASSIFIED or (e.type in STATUS_AFTER
+                                                        and e.type != _RAISED)
+        ]
+        if changes:
+            await conn.executemany(
+                f"UPDATE {schema}.issues SET status = COALESCE($2, status),"
+                f" category = COALESCE($3, category), assignee = COALESCE($4::jsonb, assignee),"
+                f" updated_at = $5::timestamptz WHERE id = $1",
+                changes,
+            )
 
 
-def _ts(iso: str):
-    from datetime import datetime
-
+def _ts(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
