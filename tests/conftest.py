@@ -76,3 +76,15 @@ def kafka_settings(settings: Settings, kafka: Broker) -> Settings:
         "transport": "kafka", "kafka_bootstrap": kafka.bootstrap, "kafka_partitions": 3,
         "consumer_poll_seconds": 0.2, "kafka_namespace": f"t{uuid.uuid4().hex[:10]}",
     })
+
+
+@pytest.fixture
+def spawned() -> Iterator[list]:
+    """Processes a test starts; whatever is still running at its end is killed, so a failed
+    assertion never leaves a service holding a port or a database."""
+    processes: list = []
+    yield processes
+    for p in processes:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)

@@ -45,12 +45,13 @@ def query(settings: Settings, sql: str) -> int | None:
 
 
 async def test_relay_killed_mid_stream_loses_nothing_and_doubles_no_effect(
-    kafka_settings: Settings, tmp_path: Path
+    kafka_settings: Settings, tmp_path: Path, spawned: list
 ) -> None:
     head = write_issues(kafka_settings, RAISED, acknowledge_every=4)
     relayed = "SELECT position FROM issues.relay_position"
     port = free_port_block(1)
     service = start(kafka_settings, port, tmp_path / "logs")
+    spawned.append(service.process)
     position = eventually_sync(lambda: query(kafka_settings, relayed),
                                lambda p: p is not None and p > 0, timeout=60)
     os.kill(service.process.pid, signal.SIGKILL)
@@ -59,6 +60,7 @@ async def test_relay_killed_mid_stream_loses_nothing_and_doubles_no_effect(
     assert position is not None and 0 < position < head, "the kill missed the stream"
 
     service = start(kafka_settings, port, tmp_path / "logs")
+    spawned.append(service.process)
     try:
         eventually_sync(lambda: query(kafka_settings, relayed), lambda p: p == head, timeout=120)
         summary = ("SELECT coalesce(sum(n), 0) FROM issues_tier_summary.counts "

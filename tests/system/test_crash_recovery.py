@@ -69,11 +69,12 @@ class Stream:
 
 
 def test_sigkill_mid_stream_loses_nothing_accepted_and_doubles_nothing(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, spawned: list
 ) -> None:
     register_small_city(settings.database_url)
     port = free_port_block(1)
     service = start(settings, port, tmp_path / "logs")
+    spawned.append(service.process)
     stream = Stream(service.url)
     stop = threading.Event()
     workers = [threading.Thread(target=stream.run, args=(400, stop)) for _ in range(4)]
@@ -89,6 +90,7 @@ def test_sigkill_mid_stream_loses_nothing_accepted_and_doubles_nothing(
     assert accepted_before_crash and stream.unanswered, "the crash did not hit mid-stream"
 
     service = start(settings, port, tmp_path / "logs")
+    spawned.append(service.process)
     try:
         # Clients retry what the crash left unanswered, with the same keys.
         with httpx.Client(timeout=10) as client:
