@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from psycopg.conninfo import conninfo_to_dict
+
+if TYPE_CHECKING:  # settings imports nothing from here, but keep db importable alone
+    from shared.settings import Settings
 
 
 def conn_params(database_url: str) -> dict[str, str]:
@@ -69,7 +72,7 @@ def ensure_schema(database_url: str, schema: str) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-def resolve_database_url(settings: Settings) -> str:  # noqa: F821 - avoid an import cycle
+def resolve_database_url(settings: Settings) -> str:
     """DATABASE_URL if set; otherwise the embedded server under the Gongzhi home folder."""
     if settings.database_url:
         return settings.database_url

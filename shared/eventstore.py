@@ -6,18 +6,23 @@ and its NOTIFY channel `<service>_events`: the embedded transport follows exactl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import IntegrityError
 
 from shared import telemetry
 from shared.auth import Principal
 from shared.batching import BatchingWriter
 from shared.db import ensure_schema, eventsourcing_env
+from shared.errors import Conflict
 
 A = TypeVar("A", bound=Application)
+Ag = TypeVar("Ag")
+R = TypeVar("R")
 
 
 class TieredAggregate(Aggregate):
@@ -51,6 +56,21 @@ class ServiceApplication(Application[UUID]):
             return []
         with telemetry.span(f"{self.name} store append", events=len(events)):
             return self.writer.submit(events)
+
+    def change_and_save(self, load: Callable[[], Ag], change: Callable[[Ag], R], what: str,
+                        attempts: int = 3) -> tuple[Ag, R]:
+        """Load, change, save. If a concurrent writer moved the aggregate on between our
+        load and save, reload and ask it again, so its rules judge the newer state (and only
+        the successful attempt's result counts). 409 once `attempts` are spent."""
+        for _ in range(attempts):
+            aggregate = load()
+            result = change(aggregate)
+            try:
+                self.save(aggregate)
+                return aggregate, result
+            except IntegrityError:
+                continue
+        raise Conflict(f"{what} kept changing while this command ran; try again")
 
     def _save_events(self, events: list[Any]) -> Any:
         return super().save(*events)

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from services.grid.application_people import PeopleCommands
 from services.grid.domain.department import Department
@@ -20,7 +19,7 @@ from services.grid.domain.node import Meta, Node, check_placement
 from services.grid.domain.patrol import Patrol
 from services.grid.domain.whistle import Whistle, deadlines
 from shared.clock import Clock, SystemClock
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Invalid, NotFound
 from shared.eventstore import ServiceApplication, history
 from shared.sealing import Sealer
 from shared.tiers import ancestors_and_self, parent_of
@@ -239,18 +238,7 @@ class GridApplication(PeopleCommands, ServiceApplication):
         return history(self, whistle_id)
 
     def _on_whistle(self, whistle_id: UUID, change: Callable[[Whistle], T]) -> tuple[Whistle, T]:
-        """Load, change, save; if a concurrent writer moved the whistle on, reload and ask
-        again, so the rules judge the newer state (and only that attempt's result counts)."""
-        for attempt in range(1, 4):
-            whistle = self.get_whistle(whistle_id)
-            result = change(whistle)
-            try:
-                self.save(whistle)
-                return whistle, result
-            except IntegrityError:
-                if attempt == 3:
-                    raise Conflict("the whistle kept changing; try again") from None
-        raise AssertionError("unreachable")
+        return self.change_and_save(lambda: self.get_whistle(whistle_id), change, "the whistle")
 
     def _find_department(self, code: str) -> Department | None:
         try:

@@ -39,6 +39,7 @@ class PeopleCommands:
     clock: Clock
     repository: Any
     save: Callable[..., Any]
+    change_and_save: Callable[..., Any]
 
     def register_person(self, staff_id: str, name: str, contact: dict[str, str] | None,
                         meta: Meta, *, home: str) -> Person:
@@ -139,17 +140,7 @@ class PeopleCommands:
         except AggregateNotFoundError:
             return None
 
-    def _on_person(self, staff_id: str, change: Callable[[Person], None]) -> Person:
-        # Another command may have saved the person between our load and save; reload once
-        # and ask the aggregate again, so its rules see the newer roles.
-        for attempt in (1, 2):
-            person = self.get_person(staff_id)
-            change(person)
-            try:
-                self.save(person)
-                return person
-            except IntegrityError:
-                if attempt == 2:
-                    raise Conflict(f"{staff_id} changed while this command ran; try again",
-                                   staff_id=staff_id) from None
-        raise AssertionError("unreachable")
+    def _on_person(self, staff_id: str, change: Callable[[Person], object]) -> Person:
+        person, _ = self.change_and_save(lambda: self.get_person(staff_id), change,
+                                         f"person {staff_id}")
+        return person

@@ -120,19 +120,9 @@ class IssuesApplication(ServiceApplication):
         except AggregateNotFoundError:
             return None
 
-    def _act(self, issue_id: UUID, change: Callable[[Issue], None]) -> Issue:
-        # A concurrent writer may have moved the issue on between our load and save; reload
-        # once and ask the aggregate again, so the rules are checked against the newer state.
-        for attempt in (1, 2):
-            issue = self.get_issue(issue_id)
-            change(issue)
-            try:
-                self.save(issue)
-                return issue
-            except IntegrityError:
-                if attempt == 2:
-                    raise Conflict("the issue changed while this command ran; try again") from None
-        raise AssertionError("unreachable")
+    def _act(self, issue_id: UUID, change: Callable[[Issue], object]) -> Issue:
+        issue, _ = self.change_and_save(lambda: self.get_issue(issue_id), change, "the issue")
+        return issue
 
     @staticmethod
     def _same_request(issue: Issue, fingerprint: str) -> Issue:
