@@ -6,24 +6,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.evaluation.api import ROUTERS
 from services.evaluation.application import EvaluationApplication
-from shared.projections.tier_tree import TierTree
+from services.evaluation.projections import PROJECTIONS
+from shared.clock import Clock
 from shared.service import build_service
 from shared.settings import Settings
 
-TIER_TREE = TierTree(schema="evaluation_tier_tree")
-PROJECTIONS = (TIER_TREE,)
+__all__ = ["PROJECTIONS", "create_app"]  # `gongzhi rebuild` finds the read models here
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     return build_service(
         settings=settings or Settings(),
-        description=(
-            "Ratings, department evaluations, tier KPIs and rankings (评事). "
-            "Skeleton: the write side and the tier tree copy are wired; "
-            "its features are later issues' work."
-        ),
+        description="Ratings, department evaluations, surveys, tier KPIs and rankings (评事).",
         application=EvaluationApplication,
         projections=PROJECTIONS,
-        routers=[],
+        routers=ROUTERS,
+        application_kwargs=lambda s: {"clock": clock},
     )
