@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     relay_batch_size: int = 1000
     emergency_deadline_factor: float = 0.5  # emergency mode shortens every deadline beneath it
     watch_seconds: float = 5.0  # how often deadline watchers look
+    rating_window_days: int = 7  # a resolution may be rated this long after it; then "not rated"
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

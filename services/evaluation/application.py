@@ -1,16 +1,104 @@
-"""The evaluation Application: load an aggregate, ask it to act, save."""
+"""The evaluation Application: load an aggregate, ask it to act, save.
+
+What a command needs to know of other services' aggregates (an issue, a whistle) the route
+reads from this service's own read models and hands over as facts; business time comes from
+the injected clock.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from services.evaluation.application_kpi import KpiRuleCommands
+from services.evaluation.domain.department_evaluation import DepartmentEvaluation, WhistleFacts
+from services.evaluation.domain.rating import IssueFacts, Rating
+from services.evaluation.domain.survey import Question, Survey
 from shared.clock import Clock, SystemClock
+from shared.errors import Conflict, NotFound
 from shared.eventstore import ServiceApplication
 
+Meta = dict[str, Any]
+A = TypeVar("A")
+# A survey hears every household of its subtree; a snapshot every so many responses keeps
+# loading it (to judge the next response) from replaying them all.
+SURVEY_SNAPSHOT_EVERY = 200
 
-class EvaluationApplication(ServiceApplication):
+
+class EvaluationApplication(KpiRuleCommands, ServiceApplication):
     name = "evaluation"
+    is_snapshotting_enabled = True
 
     def __init__(self, *, clock: Clock | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.clock = clock or SystemClock()
+
+    # -- ratings --------------------------------------------------------------------------
+
+    def rate_issue(self, facts: IssueFacts, rater: str, verdict: str, comment: str,
+                   window: timedelta, meta: Meta) -> Rating:
+        rating = Rating.rate(facts, rater, verdict, comment, self.clock.now(), window, meta)
+        return self._create_once(rating, lambda r: (
+            f"{rater} already rated round {r.round} of this issue ({r.verdict}, at {r.at})"))
+
+    # -- department evaluations -----------------------------------------------------------
+
+    def evaluate_department(self, whistle: WhistleFacts, department: str,
+                            scores: dict[str, int], comment: str,
+                            meta: Meta) -> DepartmentEvaluation:
+        evaluation = DepartmentEvaluation.record(whistle, department, scores, comment,
+                                                 self.clock.now(), meta)
+        return self._create_once(evaluation, lambda e: (
+            f"{department} was already evaluated for this whistle (at {e.at})"))
+
+    # -- surveys --------------------------------------------------------------------------
+
+    def open_survey(self, title: str, node: str, questions: list[Question],
+                    meta: Meta) -> Survey:
+        survey = Survey.open(uuid4(), title, node, questions, self.clock.now(), meta)
+        self.save(survey)
+        return survey
+
+    def record_survey_response(self, survey_id: UUID, household: str, node: str,
+                               answers: dict[str, Any], meta: Meta) -> Survey:
+        survey, _ = self.change_and_save(
+            lambda: self.get_survey(survey_id),
+            lambda s: s.record_response(household, node, answers, self.clock.now(), meta),
+            "the survey")
+        if survey.version % SURVEY_SNAPSHOT_EVERY == 0:
+            self.take_snapshot(survey.id, version=survey.version)
+        return survey
+
+    def close_survey(self, survey_id: UUID, meta: Meta) -> Survey:
+        survey, _ = self.change_and_save(lambda: self.get_survey(survey_id),
+                                         lambda s: s.close(self.clock.now(), meta), "the survey")
+        return survey
+
+    def get_survey(self, survey_id: UUID) -> Survey:
+        survey = self._find(survey_id)
+        if not isinstance(survey, Survey):
+            raise NotFound(f"no survey {survey_id}")
+        return survey
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _create_once(self, aggregate: A, already: Any) -> A:
+        """Save a new aggregate whose id says what it is about; if one with that id exists
+        (a second rating of a round, a racing request), refuse with what was there."""
+        if (earlier := self._find(aggregate.id)) is not None:  # type: ignore[attr-defined]
+            raise Conflict(already(earlier))
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            raise Conflict(already(self._find(aggregate.id))) from None  # type: ignore[attr-defined]
+        return aggregate
+
+    def _find(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None

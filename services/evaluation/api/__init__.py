@@ -2,4 +2,8 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from services.evaluation.api.department_evaluations import router as department_evaluations
+from services.evaluation.api.ratings import router as ratings
+from services.evaluation.api.surveys import router as surveys
+
+ROUTERS: list[APIRouter] = [ratings, department_evaluations, surveys]

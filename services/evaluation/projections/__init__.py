@@ -3,11 +3,21 @@
 | projection     | follows | serves                                  |
 | -------------- | ------- | --------------------------------------- |
 | tier tree      | grid    | node validation, rollups                |
+| resolutions    | issues, evaluation | who may rate what; GET /v1/issues/{id}/ratings |
+| whistles done  | grid, evaluation | department evaluations |
+| survey results | evaluation | GET /v1/surveys/{id}/results     |
 """
 
+from services.evaluation.projections.resolutions import Resolutions
+from services.evaluation.projections.survey_results import SurveyResults
+from services.evaluation.projections.whistles_done import WhistlesDone
 from shared.projections.projection import Projection
 from shared.projections.tier_tree import TierTree
 
 TIER_TREE = TierTree(schema="evaluation_tier_tree")
 
-PROJECTIONS: list[Projection] = [TIER_TREE]
+RESOLUTIONS = Resolutions()
+WHISTLES_DONE = WhistlesDone()
+SURVEY_RESULTS = SurveyResults()
+
+PROJECTIONS: list[Projection] = [TIER_TREE, RESOLUTIONS, WHISTLES_DONE, SURVEY_RESULTS]
