@@ -7,6 +7,8 @@ from fastapi import FastAPI
 
 from services.issues.api.issues import router as issues_router
 from services.issues.api.open311 import router as open311_router
+from services.issues.api.residents import router as residents_router
+from services.issues.api.search import router as search_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
 from services.issues.policies import MarkWhistled, RaisePatrolProblems
@@ -23,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         application=IssuesApplication,
         projections=PROJECTIONS,
         policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues)],
-        routers=[issues_router, tiers_router, open311_router],
+        routers=[search_router, issues_router, tiers_router, open311_router,
+                 residents_router],
         application_kwargs=lambda s: {"sealer": Sealer(s.secret("data_key"))},
     )

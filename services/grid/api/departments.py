@@ -7,9 +7,7 @@ register a webhook (signed POSTs) or read Kafka (docs/subscribing.md).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -25,6 +23,7 @@ from services.grid.webhooks import WEBHOOKS
 from shared.errors import NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
+from shared.sse import STREAM_RESPONSES, event_stream, start_after
 from shared.tiers import PATH_PATTERN
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"])
@@ -171,40 +170,19 @@ async def redeliver(code: str, delivery_id: int, who: CurrentPrincipal,
 
 
 @router.get("/{code}/stream", name="department_stream",
-            response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+            response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def stream(code: str, who: CurrentPrincipal, pool: ReadPool, request: Request,
                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
     """Server-sent events: each whistle event concerning the department, as a structured
     CloudEvent. `Last-Event-ID` resumes after a reconnect; otherwise it starts from now."""
     require_may_see_department(who, await _department(pool, code))
-    if last_event_id and last_event_id.isdigit():
-        after = int(last_event_id)
-    else:
-        after = await pool.fetchval(
-            f'SELECT coalesce(max(id), 0) FROM "{WHISTLES.schema}".feed') or 0
-    poll = request.app.state.settings.consumer_poll_seconds
-    return StreamingResponse(_events(pool, code, after, poll, request),
-                             media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache"})
+    feed = f'"{WHISTLES.schema}".feed'
 
+    async def fetch(after: int, limit: int) -> list[tuple[int, str, str]]:
+        rows = await pool.fetch(f"SELECT id, type, event FROM {feed} WHERE department = $1 "
+                                f"AND id > $2 ORDER BY id LIMIT $3", code, after, limit)
+        return [(r["id"], r["type"], r["event"]) for r in rows]
 
-async def _events(pool: Any, code: str, after: int, poll: float,
-                  request: Request) -> AsyncIterator[str]:
-    yield ": connected\n\n"
-    idle = 0.0
-    while not await request.is_disconnected():
-        rows = await pool.fetch(
-            f'SELECT id, type, event FROM "{WHISTLES.schema}".feed '
-            f"WHERE department = $1 AND id > $2 ORDER BY id LIMIT 100", code, after)
-        for r in rows:
-            after = r["id"]
-            yield f"id: {r['id']}\nevent: {r['type']}\ndata: {r['event']}\n\n"
-        if rows:
-            idle = 0.0
-            continue
-        idle += poll
-        if idle >= 15:  # a comment keeps proxies from closing a quiet stream
-            idle = 0.0
-            yield ": keep-alive\n\n"
-        await asyncio.sleep(poll)
+    after = await start_after(
+        last_event_id, lambda: pool.fetchval(f"SELECT coalesce(max(id), 0) FROM {feed}"))
+    return event_stream(request, fetch, after)

@@ -5,14 +5,24 @@
 | tier tree      | grid    | node validation, children in summaries  |
 | issue list     | issues  | GET /v1/issues (filters, pagination)    |
 | tier summary   | issues  | GET /v1/tiers/{path}/summary            |
+| search         | issues  | GET /v1/issues/search (Chinese keywords)|
+| resident feed  | issues  | GET /v1/me/issues, GET /v1/me/events    |
+| consultations  | issues  | GET /v1/consultations, .../notices (公示)|
 """
 
+from services.issues.projections.consultations import Consultations
 from services.issues.projections.issue_list import IssueList
+from services.issues.projections.resident_feed import ResidentFeed
+from services.issues.projections.search import IssueSearch
 from services.issues.projections.tier_summary import TierSummary
 from shared.projections.tier_tree import TierTree
 
 TIER_TREE = TierTree(schema="issues_tier_tree")
 ISSUE_LIST = IssueList()
 TIER_SUMMARY = TierSummary()
+SEARCH = IssueSearch()
+RESIDENT_FEED = ResidentFeed()
+CONSULTATIONS = Consultations()
 
-PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY)
+PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED,
+               CONSULTATIONS)

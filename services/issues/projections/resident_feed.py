@@ -1,0 +1,143 @@
+"""What residents are told about the issues they follow: "my issues" and their live feed.
+
+- `issues`: each issue's title, place and status, as residents see them;
+- `timeline`: each issue event as one line in Chinese ("已受理", "已办结，请您评价");
+- `followers`: who follows which issue from which event on: its reporter from the start,
+  and, from `absorbed` on, the reporters of a duplicate merged into it, who so hear the
+  survivor's outcome;
+- `feed`: one numbered row per (event, follower), what `GET /v1/me/events` streams.
+
+Nothing here holds contact details: residents are told what happened, not who complained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from services.issues.domain.issue import STATUS_AFTER
+from services.issues.projections.search import business_time
+from shared.bus.envelope import Envelope
+from shared.projections.projection import Projection
+
+_RAISED = "gongzhi.issue.raised.v1"
+_ABSORBED = "gongzhi.issue.absorbed.v1"
+_LEVEL_NAMES = {"city": "市", "district": "区", "street": "街道", "community": "社区",
+                "grid": "网格", "compound": "小区", "building": "楼栋", "unit": "单元"}
+_ASSIGNEE_NAMES = {"grid_worker": "网格员", "building_head": "楼栋长", "compound_head": "院落长",
+                   "property_company": "物业公司", "owners_committee": "业委会",
+                   "volunteer_team": "志愿服务队", "community_staff": "社区工作人员",
+                   "department": "职能部门"}
+_NOTE_CHARS = 60  # a feed line, not the whole note; the issue itself holds the rest
+
+
+def summary(event_type: str, data: dict[str, Any]) -> str:
+    """One short line telling a resident what happened to their issue."""
+    name = event_type.removeprefix("gongzhi.issue.").rsplit(".", 1)[0]
+    if name == "triaged":
+        return f"已分拨，由{_LEVEL_NAMES.get(data.get('level', ''), '相关层级')}办理"
+    if name == "assigned":
+        assignee = data.get("assignee") or {}
+        who = assignee.get("name") or _ASSIGNEE_NAMES.get(assignee.get("kind", ""), "专人")
+        return f"已派单，由{who}办理"
+    if name == "progress_noted":
+        note = (data.get("note") or "").strip()
+        return "办理进展：" + (note[:_NOTE_CHARS] + ("…" if len(note) > _NOTE_CHARS else ""))
+    if name == "reopened":
+        return f"已重新办理（第{data.get('round', 2)}轮）"
+    return _FIXED.get(name, "有新进展")
+
+
+_FIXED = {
+    "raised": "已收到您反映的问题",
+    "classified": "问题类别已调整",
+    "acknowledged": "已受理",
+    "resolved": "已办结，请您评价",
+    "escalated": "已上报上级处理",
+    "supervised": "已由上级督办",
+    "whistled": "已吹哨，召集相关部门报到",
+    "merged": "已与同一地点的相同问题合并办理，进展将继续告知您",
+    "absorbed": "同一地点的相同反映已并入本事项一并办理",
+    "closed": "已结案",
+}
+
+
+class ResidentFeed(Projection):
+    schema = "issues_resident_feed"
+    streams = ("issues",)
+    ddl = """
+    CREATE TABLE IF NOT EXISTS {schema}.issues (
+        id uuid PRIMARY KEY,
+        node text NOT NULL,
+        title text NOT NULL,
+        category text NOT NULL,
+        status text NOT NULL,
+        raised_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.timeline (
+        issue_id uuid NOT NULL,
+        seq integer NOT NULL,
+        type text NOT NULL,
+        at timestamptz NOT NULL,
+        summary text NOT NULL,
+        PRIMARY KEY (issue_id, seq)
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.followers (
+        issue_id uuid NOT NULL,
+        person text NOT NULL,
+        since_seq integer NOT NULL,
+        PRIMARY KEY (issue_id, person)
+    );
+    CREATE INDEX IF NOT EXISTS followers_person ON {schema}.followers (person);
+    CREATE TABLE IF NOT EXISTS {schema}.feed (
+        id bigserial PRIMARY KEY,
+        person text NOT NULL,
+        issue_id uuid NOT NULL,
+        seq integer NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS feed_person ON {schema}.feed (person, id);
+    """
+
+    async def apply(
+        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
+    ) -> None:
+        events = [e for e in events if e.type.startswith("gongzhi.issue.")]
+        if not events:
+            return
+        raised = [e for e in events if e.type == _RAISED]
+        await conn.executemany(
+            f"INSERT INTO {schema}.issues (id, node, title, category, status, raised_at,"
+            f" updated_at) VALUES ($1, $2, $3, $4, 'raised', $5, $5) ON CONFLICT DO NOTHING",
+            [(e.subject, e.data["node"], e.data["title"], e.data["category"], business_time(e))
+             for e in raised])
+        # Followers first, each from the event that made them one: the feed rows below then
+        # reach exactly those following at each event, whatever the batch's order.
+        await conn.executemany(
+            f"INSERT INTO {schema}.followers (issue_id, person, since_seq) VALUES ($1, $2, $3)"
+            f" ON CONFLICT DO NOTHING",
+            [(e.subject, person, e.seq) for e in events for person in _new_followers(e)])
+        await conn.executemany(
+            f"UPDATE {schema}.issues SET status = COALESCE($2, status),"
+            f" category = COALESCE($3, category), updated_at = $4 WHERE id = $1",
+            [(e.subject, STATUS_AFTER.get(e.type), e.data.get("category"), business_time(e))
+             for e in events if e.type != _RAISED])
+        await conn.executemany(
+            f"INSERT INTO {schema}.timeline (issue_id, seq, type, at, summary)"
+            f" VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            [(e.subject, e.seq, e.type, business_time(e), summary(e.type, e.data))
+             for e in events])
+        await conn.executemany(
+            f"INSERT INTO {schema}.feed (person, issue_id, seq) SELECT person, issue_id, $2"
+            f" FROM {schema}.followers WHERE issue_id = $1 AND since_seq <= $2 ORDER BY person",
+            [(e.subject, e.seq) for e in events])
+
+
+def _new_followers(e: Envelope) -> list[str]:
+    if e.type == _RAISED:
+        return [e.data["reporter"]]
+    if e.type == _ABSORBED:
+        return list(e.data.get("reporters") or [])
+    return []
