@@ -7,10 +7,8 @@
 | tier summary   | issues  | GET /v1/tiers/{path}/summary            |
 | search         | issues  | GET /v1/issues/search (Chinese keywords)|
 | resident feed  | issues  | GET /v1/me/issues, GET /v1/me/events    |
-| consultations  | issues  | GET /v1/consultations, .../notices (公示)|
 """
 
-from services.issues.projections.consultations import Consultations
 from services.issues.projections.issue_list import IssueList
 from services.issues.projections.resident_feed import ResidentFeed
 from services.issues.projections.search import IssueSearch
@@ -22,7 +20,5 @@ ISSUE_LIST = IssueList()
 TIER_SUMMARY = TierSummary()
 SEARCH = IssueSearch()
 RESIDENT_FEED = ResidentFeed()
-CONSULTATIONS = Consultations()
 
-PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED,
-               CONSULTATIONS)
+PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED)
