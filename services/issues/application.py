@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.issues.application_consultations import ConsultationCommands
 from services.issues.domain.issue import Issue, Meta
 from shared.errors import Conflict, NotFound
 from shared.eventstore import ServiceApplication, history
@@ -39,7 +40,7 @@ class RaiseIssue:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-class IssuesApplication(ServiceApplication):
+class IssuesApplication(ConsultationCommands, ServiceApplication):
     name = "issues"
 
     def __init__(self, *, sealer: Sealer, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.issues.api.consultations import router as consultations_router
 from services.issues.api.issues import router as issues_router
 from services.issues.api.open311 import router as open311_router
 from services.issues.api.residents import router as residents_router
@@ -26,6 +27,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projections=PROJECTIONS,
         policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues)],
         routers=[search_router, issues_router, tiers_router, open311_router,
-                 residents_router],
+                 residents_router, consultations_router],
         application_kwargs=lambda s: {"sealer": Sealer(s.secret("data_key"))},
     )
