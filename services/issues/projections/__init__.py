@@ -7,8 +7,10 @@
 | tier summary   | issues  | GET /v1/tiers/{path}/summary            |
 | search         | issues  | GET /v1/issues/search (Chinese keywords)|
 | resident feed  | issues  | GET /v1/me/issues, GET /v1/me/events    |
+| consultations  | issues  | GET /v1/consultations, .../notices (公示)|
 """
 
+from services.issues.projections.consultations import Consultations
 from services.issues.projections.issue_list import IssueList
 from services.issues.projections.resident_feed import ResidentFeed
 from services.issues.projections.search import IssueSearch
@@ -20,5 +22,7 @@ ISSUE_LIST = IssueList()
 TIER_SUMMARY = TierSummary()
 SEARCH = IssueSearch()
 RESIDENT_FEED = ResidentFeed()
+CONSULTATIONS = Consultations()
 
-PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED)
+PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED,
+               CONSULTATIONS)
