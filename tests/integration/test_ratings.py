@@ -5,7 +5,7 @@ evaluation service's own read model of the issues stream."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 
 from services.evaluation.bootstrap import create_app as evaluation_app
 from services.evaluation.projections import RESOLUTIONS, TIER_TREE
+from services.grid.bootstrap import create_app as grid_app
 from services.issues.bootstrap import create_app as issues_app
 from shared.bus.envelope import from_stored
 from shared.clock import ManualClock
@@ -28,6 +29,7 @@ from tests.utils.serve import serve
 from tests.utils.store import count_events, stored_events
 from tests.utils.tokens import bearer
 from tests.utils.wait import eventually
+from tests.utils.whistles import DEPARTMENTS
 
 FOLLOWER = bearer("resident", "km.guandu.taihe.heping", sub="r-002")
 STRANGER = bearer("resident", "km.guandu.taihe.heping", sub="r-999")
@@ -38,45 +40,53 @@ ADMIN = bearer("admin", "km", sub="admin")
 
 @dataclass
 class Evaluating:
-    issues: httpx.AsyncClient | None
     evaluation: httpx.AsyncClient
     clock: ManualClock
     settings: Settings
+    issues: httpx.AsyncClient | None = None
+    grid: httpx.AsyncClient | None = None
 
     def events(self) -> int:
         return count_events(self.settings.database_url, "evaluation")
 
-
-async def read_model_holds(database_url: str, sql: str, until: Any) -> None:
-    """Wait until a query on one of the evaluation service's read models satisfies `until`."""
-    async def probe() -> Any:
-        conn = await connect(database_url, "test")
-        try:
-            return await conn.fetchval(sql)
-        finally:
-            await conn.close()
-    await eventually(probe, until, timeout=30)
+    async def holds(self, sql: str, until: Any) -> None:
+        """Wait until a query on one of the evaluation service's read models satisfies
+        `until` (for what no route of the evaluation service shows)."""
+        async def probe() -> Any:
+            conn = await connect(self.settings.database_url, "test")
+            try:
+                return await conn.fetchval(sql)
+            finally:
+                await conn.close()
+        await eventually(probe, until, timeout=30)
 
 
 @asynccontextmanager
-async def evaluating(settings: Settings, *, with_issues: bool = True,
-                     extra: Any = None) -> AsyncIterator[Evaluating]:
-    """The evaluation service (and the issues service) on the small city and one clock."""
+async def evaluating(settings: Settings, *, issues: bool = True,
+                     grid: bool = False) -> AsyncIterator[Evaluating]:
+    """The evaluation service, with the issues and/or grid services, on the small city and
+    one manual clock."""
     register_small_city(settings.database_url)
     clock = ManualClock(T0)
     settings = settings.model_copy(update={"watch_seconds": 3600})  # the test moves time
-    async with serve(evaluation_app(settings, clock=clock)) as ev:
-        await read_model_holds(settings.database_url,
-                               f'SELECT count(*) FROM "{TIER_TREE.schema}".nodes',
-                               lambda n: n == len(SMALL_CITY))
-        if not with_issues:
-            yield Evaluating(None, ev, clock, settings)
-            return
-        async with serve(issues_app(settings, clock=clock)) as issues:
-            await eventually(lambda: issues.get(f"/v1/tiers/{SMALL_CITY[-1].path}/summary",
-                                                headers=ADMIN),
+    async with AsyncExitStack() as stack:
+        ev = await stack.enter_async_context(serve(evaluation_app(settings, clock=clock)))
+        p = Evaluating(ev, clock, settings)
+        await p.holds(f'SELECT count(*) FROM "{TIER_TREE.schema}".nodes',
+                      lambda n: n == len(SMALL_CITY))
+        if issues:
+            p.issues = await stack.enter_async_context(serve(issues_app(settings, clock=clock)))
+            await eventually(lambda: p.issues.get(f"/v1/tiers/{SMALL_CITY[-1].path}/summary",
+                                                  headers=ADMIN),
                              lambda r: r.status_code == 200, timeout=30)
-            yield Evaluating(issues, ev, clock, settings)
+        if grid:
+            p.grid = await stack.enter_async_context(serve(grid_app(settings, clock=clock)))
+            for d in DEPARTMENTS:
+                r = await p.grid.post("/v1/departments", json=d, headers=ADMIN)
+                assert r.status_code == 201, r.text
+            await eventually(lambda: p.grid.get("/v1/departments", headers=ADMIN),
+                             lambda r: len(r.json()) == len(DEPARTMENTS), timeout=30)
+        yield p
 
 
 @pytest.fixture
