@@ -66,7 +66,8 @@ class ServiceApplication(Application[UUID]):
             aggregate = load()
             result = change(aggregate)
             try:
-                self.save(aggregate)
+                # A tuple of aggregates (a merge changes two) is saved in one transaction.
+                self.save(*(aggregate if isinstance(aggregate, tuple) else (aggregate,)))
                 return aggregate, result
             except IntegrityError:
                 continue

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     emergency_deadline_factor: float = 0.5  # emergency mode shortens every deadline beneath it
     watch_seconds: float = 5.0  # how often deadline watchers look
     rating_window_days: int = 7  # a resolution may be rated this long after it; then "not rated"
+    # An "unsatisfied" rating reopens an issue this many times; after that the tier above
+    # supervises it instead (a resident cannot keep an issue open for ever alone).
+    max_reopenings: int = 1
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

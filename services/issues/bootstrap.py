@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.issues.api.categories import router as categories_router
 from services.issues.api.consultations import router as consultations_router
 from services.issues.api.issues import router as issues_router
 from services.issues.api.open311 import router as open311_router
@@ -12,21 +13,36 @@ from services.issues.api.residents import router as residents_router
 from services.issues.api.search import router as search_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
-from services.issues.policies import MarkWhistled, RaisePatrolProblems
+from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
 from services.issues.projections import PROJECTIONS
+from services.issues.watcher import watch
+from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    def background(app: FastAPI):
+        issues: IssuesApplication = app.state.application
+        return [("deadline watcher",
+                 lambda: watch(issues, app.state.pool, settings.watch_seconds))]
+
     return build_service(
-        settings=settings or Settings(),
+        settings=settings,
         description="Residents' issues from raising to closing, and tier summaries.",
         application=IssuesApplication,
         projections=PROJECTIONS,
-        policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues)],
-        routers=[search_router, issues_router, tiers_router, open311_router,
+        policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues),
+                                 ReopenUnsatisfied(issues)],
+        routers=[categories_router, search_router, issues_router, tiers_router, open311_router,
                  residents_router, consultations_router],
-        application_kwargs=lambda s: {"sealer": Sealer(s.secret("data_key"))},
+        application_kwargs=lambda s: {
+            "sealer": Sealer(s.secret("data_key")), "clock": clock,
+            "emergency_factor": s.emergency_deadline_factor,
+            "max_reopenings": s.max_reopenings,
+        },
+        background=background,
     )

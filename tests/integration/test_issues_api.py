@@ -56,6 +56,7 @@ async def test_status_moves_between_columns_of_the_summary(issues_api) -> None:
     s = await eventually(lambda: summary(issues_api, "km.guandu"),
                          lambda s: s["node"]["counts"]["resolved"] == 1)
     assert s["node"]["counts"] | {} == {"raised": 0, "acknowledged": 0, "assigned": 0,
+                                        "reopened": 0, "merged": 0,
                                         "resolved": 1, "closed": 0, "total": 1}
 
 
@@ -73,15 +74,18 @@ async def test_get_returns_state_and_full_history(issues_api) -> None:
         r = await issues_api.post(f"{base}/{step}", json=body, headers=COMMUNITY)
         assert r.status_code == 200, r.text
     got = (await issues_api.get(base, headers=COMMUNITY)).json()
-    assert got["status"] == "closed" and got["category"] == "safety" and got["version"] == 6
+    assert got["status"] == "closed" and got["category"] == "safety" and got["version"] == 8
     assert got["assignee"] == {"kind": "grid_worker", "id": "w-03", "name": "李娟"}
     history = got["history"]
+    # Raising triages at once by the catalog; a new category is triaged again.
     assert [h["type"].split(".")[2] for h in history] == [
-        "raised", "classified", "acknowledged", "assigned", "resolved", "closed"]
+        "raised", "triaged", "classified", "triaged", "acknowledged", "assigned", "resolved",
+        "closed"]
     assert history[0]["by"]["sub"] == "r-001" and history[0]["by"]["role"] == "resident"
-    assert all(h["by"]["sub"] == "c-01" for h in history[1:])
-    assert history[1]["data"] == {"category": "safety", "previous": "environment"}
-    assert [h["seq"] for h in history] == [1, 2, 3, 4, 5, 6]
+    assert all(h["by"]["sub"] == "c-01" for h in history[2:])
+    assert history[2]["data"] | {"at": None} == {
+        "category": "safety", "previous": "environment", "at": None}
+    assert [h["seq"] for h in history] == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 async def test_lists_filter_by_subtree_status_category_and_paginate(issues_api) -> None:

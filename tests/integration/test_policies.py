@@ -8,7 +8,8 @@ import os
 import uuid
 
 from services.issues.application import IssuesApplication, RaiseIssue
-from services.issues.policies import MarkWhistled, RaisePatrolProblems
+from services.issues.placement import Placement
+from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
 from shared.bus.envelope import Envelope
 from shared.eventstore import open_application
 from shared.sealing import Sealer
@@ -25,6 +26,11 @@ def envelope(type_: str, data: dict) -> Envelope:
                     data=data | {"actor": ACTOR})
 
 
+async def placed(_conn: object, node: str) -> Placement:
+    """Where the test's nodes sit; the policies' own tier read model is not running here."""
+    return Placement([("km", "city"), ("km.a", "district")][: node.count(".") + 1], "daily")
+
+
 def issues_app(settings: Settings) -> IssuesApplication:
     return open_application(IssuesApplication, settings.database_url,
                             sealer=Sealer(base64.urlsafe_b64encode(os.urandom(32)).decode()))
@@ -33,7 +39,7 @@ def issues_app(settings: Settings) -> IssuesApplication:
 async def test_a_patrol_handed_over_twice_raises_its_issues_once(settings: Settings) -> None:
     app = issues_app(settings)
     try:
-        policy = RaisePatrolProblems(app)
+        policy = RaisePatrolProblems(app, place=placed)
         logged = envelope("gongzhi.patrol.logged.v1", {"worker": "w-g03", "problems": [
             {"title": "a", "category": "safety", "node": "km.a", "raise_issue": True},
             {"title": "b", "category": "safety", "node": "km.a", "raise_issue": False},
@@ -41,7 +47,7 @@ async def test_a_patrol_handed_over_twice_raises_its_issues_once(settings: Setti
         ]})
         await policy.apply(None, "", [logged])
         await policy.apply(None, "", [logged])
-        assert count_events(settings.database_url, "issues") == 1
+        assert count_events(settings.database_url, "issues") == 2  # raised, triaged
     finally:
         app.close()
 
@@ -52,13 +58,34 @@ async def test_a_whistle_handed_over_twice_is_recorded_once(settings: Settings) 
         issue, _ = app.raise_issue(
             RaiseIssue(node="km.a", title="t", description="", category="safety",
                        channel="app", location=None, photos=[], contact=None),
-            reporter="r", meta={"actor": ACTOR})
+            reporter="r", meta={"actor": ACTOR}, placement=await placed(None, "km.a"))
         blown = envelope("gongzhi.whistle.blown.v1", {
             "issue_id": str(issue.id), "departments": ["km-cgj"], "node": "km.a"})
         policy = MarkWhistled(app)
         await policy.apply(None, "", [blown])
         await policy.apply(None, "", [blown])
         assert app.get_issue(issue.id).whistles == [blown.subject]
-        assert count_events(settings.database_url, "issues") == 2
+        assert count_events(settings.database_url, "issues") == 3
+    finally:
+        app.close()
+
+
+async def test_an_unsatisfied_rating_handed_over_twice_reopens_once(settings: Settings) -> None:
+    app = issues_app(settings)
+    try:
+        issue, _ = app.raise_issue(
+            RaiseIssue(node="km.a", title="t", description="", category="safety",
+                       channel="app", location=None, photos=[], contact=None),
+            reporter="r", meta={"actor": ACTOR}, placement=await placed(None, "km.a"))
+        app.acknowledge(issue.id, "", {"actor": ACTOR})
+        app.resolve(issue.id, "done", [], {"actor": ACTOR})
+        rated = envelope("gongzhi.rating.issue_rated.v1", {
+            "issue_id": str(issue.id), "round": 1, "rater": "r", "verdict": "unsatisfied"})
+        policy = ReopenUnsatisfied(app, place=placed)
+        await policy.apply(None, "", [rated])
+        await policy.apply(None, "", [rated])
+        reopened = app.get_issue(issue.id)
+        assert (reopened.status, reopened.round, reopened.reopenings) == ("reopened", 2, 1)
+        assert count_events(settings.database_url, "issues") == 5
     finally:
         app.close()

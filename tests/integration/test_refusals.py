@@ -90,7 +90,7 @@ async def test_same_idempotency_key_returns_the_same_issue(issues_api, settings)
     changed = await issues_api.post("/v1/issues", json=issue_body(title="别的事"),
                                     headers=RESIDENT | key)
     assert_problem(changed, 409, "Idempotency-Key")
-    assert count_events(settings.database_url, "issues") == 1
+    assert count_events(settings.database_url, "issues") == 2  # raised and triaged, once
 
 
 async def test_no_token_or_a_forged_one_is_401(issues_api) -> None:

@@ -21,15 +21,15 @@ from services.issues.api.deps import (
     require_may_see,
 )
 from services.issues.application import IssuesApplication, RaiseIssue
-from services.issues.domain.catalog import is_known
 from services.issues.domain.issue import STATUSES, Issue
+from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST
 from shared import telemetry
 from shared.auth import Principal
 from shared.errors import Invalid
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, HistoryEntry
-from shared.tiers import PATH_PATTERN, subtree_like
+from shared.tiers import PATH_PATTERN, parent_of, subtree_like
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"])
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -52,14 +52,19 @@ def _out(app: IssuesApplication, who: Principal, issue: Issue, history: bool) ->
         resolution=issue.resolution,
         handling_node=issue.handling_node,
         whistles=issue.whistles,
+        level=issue.level,
+        ack_by=issue.ack_by,
+        resolve_by=issue.resolve_by,
+        round=issue.round,
+        reopenings=issue.reopenings,
+        supervised=issue.supervised,
+        assignees=issue.assignees,
+        followers=issue.followers,
+        merged_into=issue.merged_into,
+        raised_at=issue.raised_at,
         contact=app.contact_of(issue) if may_see_contact(who, issue) else None,
         history=[HistoryEntry(**h) for h in app.history(issue.id)] if history else None,
     )
-
-
-def _require_category(code: str) -> None:
-    if not is_known(code):
-        raise Invalid(f"unknown category '{code}'; GET /v1/categories lists them", field="category")
 
 
 @router.post("", status_code=201, response_model=s.IssueOut, name="raise_issue")
@@ -74,8 +79,9 @@ async def raise_issue(
     """Raise an issue at a tier node. Retrying with the same `Idempotency-Key` returns the
     issue the first call made (200), never a second one."""
     require_may_raise(who, body.node)
-    _require_category(body.category)
+    await run_in_threadpool(lambda: issues.catalog().rule_for(body.category))
     await require_live_node(pool, body.node)
+    placement = await placement_of(pool, body.node)
     cmd = RaiseIssue(
         node=body.node,
         title=body.title,
@@ -88,7 +94,7 @@ async def raise_issue(
     )
     with telemetry.span("issues raise_issue", node=body.node):
         issue, created = await run_in_threadpool(
-            issues.raise_issue, cmd, reporter=who.sub, meta=meta(who),
+            issues.raise_issue, cmd, reporter=who.sub, meta=meta(who), placement=placement,
             idempotency_key=idempotency_key,
         )
     if not created:
@@ -116,9 +122,44 @@ async def _act(issues: IssuesApplication, issue_id: UUID, who: Principal, doing:
 
 @router.post("/{issue_id}/classify", response_model=s.IssueOut, name="classify_issue")
 async def classify(issue_id: UUID, body: s.ClassifyBody, who: CurrentPrincipal,
-                   issues: Issues) -> s.IssueOut:
-    _require_category(body.category)
-    return await _act(issues, issue_id, who, "classify issues", issues.classify, body.category)
+                   issues: Issues, pool: Pool) -> s.IssueOut:
+    """Another category: the issue is routed again by that category's rule."""
+    issue = await run_in_threadpool(issues.get_issue, issue_id)
+    placement = await placement_of(pool, issue.node)
+    return await _act(issues, issue_id, who, "classify issues", issues.classify, body.category,
+                      placement)
+
+
+@router.post("/{issue_id}/triage", response_model=s.IssueOut, name="triage_issue")
+async def triage(issue_id: UUID, body: s.TriageBody, who: CurrentPrincipal,
+                 issues: Issues, pool: Pool) -> s.IssueOut:
+    """理事: route the issue again, by its category or to another level with a reason
+    (小事支部办、大事社区结). The deadlines still run from when it was raised."""
+    issue = await run_in_threadpool(issues.get_issue, issue_id)
+    placement = await placement_of(pool, issue.node)
+    return await _act(issues, issue_id, who, "triage issues", issues.triage, body.level,
+                      body.reason, placement)
+
+
+@router.post("/{issue_id}/progress", response_model=s.IssueOut, name="note_progress")
+async def note_progress(issue_id: UUID, body: s.ProgressBody, who: CurrentPrincipal,
+                        issues: Issues) -> s.IssueOut:
+    """干事: a progress note with photos, for the reporter and the tiers above."""
+    return await _act(issues, issue_id, who, "add progress notes", issues.note_progress,
+                      body.note, [str(u) for u in body.photos])
+
+
+@router.post("/{issue_id}/merge", response_model=s.IssueOut, name="merge_issue")
+async def merge(issue_id: UUID, body: s.MergeBody, who: CurrentPrincipal,
+                issues: Issues) -> s.IssueOut:
+    """This issue duplicates another at the same place: it closes into that one, and its
+    reporters follow the survivor and are told its outcome. Returns the survivor."""
+    for other in (issue_id, body.into):
+        require_may_handle(who, await run_in_threadpool(issues.get_issue, other),
+                           "merge issues")
+    with telemetry.span("issues merge"):
+        _, survivor = await run_in_threadpool(issues.merge, issue_id, body.into, meta(who))
+    return _out(issues, who, survivor, history=False)
 
 
 @router.post("/{issue_id}/acknowledge", response_model=s.IssueOut, name="acknowledge_issue")
@@ -144,9 +185,11 @@ async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
 @router.post("/{issue_id}/escalate", response_model=s.IssueOut, name="escalate_issue")
 async def escalate(issue_id: UUID, body: s.EscalateBody, who: CurrentPrincipal,
                    issues: Issues, pool: Pool) -> s.IssueOut:
-    """逐级上报: hand the issue to a tier above the one now handling it."""
-    await require_live_node(pool, body.to)
-    return await _act(issues, issue_id, who, "escalate issues", issues.escalate, body.to,
+    """逐级上报: hand the issue to the tier directly above the one now handling it."""
+    issue = await run_in_threadpool(issues.get_issue, issue_id)
+    to = body.to or parent_of(issue.handling_node) or issue.handling_node
+    await require_live_node(pool, to)
+    return await _act(issues, issue_id, who, "escalate issues", issues.escalate, to,
                       body.reason)
 
 

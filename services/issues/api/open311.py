@@ -27,8 +27,9 @@ from starlette.concurrency import run_in_threadpool
 
 from services.issues.api.deps import Issues, Pool, require_live_node, require_may_raise
 from services.issues.application import IssuesApplication, RaiseIssue
-from services.issues.domain.catalog import catalog
-from services.issues.domain.issue import Issue
+from services.issues.domain.catalog import Catalog
+from services.issues.domain.issue import OPEN, STATUSES, Issue
+from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST
 from shared.auth import verify
 from shared.errors import GongzhiError, NotFound
@@ -38,17 +39,16 @@ from shared.tiers import is_valid_path, subtree_like
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 FORMATS = ("json", "xml")
 MAX_DESCRIPTION = 4000
-OPEN = ("raised", "acknowledged", "assigned")
 
 
-def services() -> dict[str, dict[str, Any]]:
+def services(catalog: Catalog) -> dict[str, dict[str, Any]]:
     return {
         item["code"]: {
             "service_code": item["code"], "service_name": item["name"],
             "description": f"{top['name']} / {item['name']}", "metadata": False,
             "type": "realtime", "keywords": top["code"], "group": top["name"],
         }
-        for top in catalog() for item in top.get("items", [])
+        for top in catalog.as_list() for item in top["items"]
     }
 
 
@@ -103,16 +103,17 @@ async def _answer(fmt: str, make: Any) -> Response:
 
 
 @router.get("/services.{fmt}", name="open311_services")
-async def list_services(fmt: str) -> Response:
+async def list_services(fmt: str, issues: Issues) -> Response:
     async def make(f: str) -> Response:
-        return _render(f, "services", "service", list(services().values()))
+        catalog = await run_in_threadpool(issues.catalog)
+        return _render(f, "services", "service", list(services(catalog).values()))
     return await _answer(fmt, make)
 
 
 @router.get("/services/{service_code}.{fmt}", name="open311_service_definition")
-async def service_definition(service_code: str, fmt: str) -> Response:
+async def service_definition(service_code: str, fmt: str, issues: Issues) -> Response:
     async def make(f: str) -> Response:
-        if service_code not in services():
+        if service_code not in services(await run_in_threadpool(issues.catalog)):
             raise Open311Error(404, f"service_code '{service_code}' is not offered")
         return _render(f, "service_definition", "service_definition",
                        {"service_code": service_code, "attributes": []})
@@ -130,7 +131,7 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
         code = field.get("service_code")
         if not code:
             raise Open311Error(400, "service_code is required")
-        service = services().get(code)
+        service = services(await run_in_threadpool(issues.catalog)).get(code)
         if service is None:
             raise Open311Error(404, f"service_code '{code}' is not offered")
         node = field.get("jurisdiction_id", "")
@@ -143,6 +144,7 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
             raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
         require_may_raise(who, node)
         await require_live_node(pool, node)
+        placement = await placement_of(pool, node)
         contact = {k: field[k] for k in ("email", "first_name", "last_name", "phone")
                    if k in field} or None
         cmd = RaiseIssue(node=node, title=service["service_name"], description=description,
@@ -150,7 +152,7 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
                          photos=[field["media_url"]] if "media_url" in field else [],
                          contact=contact)
         issue, _ = await run_in_threadpool(issues.raise_issue, cmd, reporter=who.sub,
-                                           meta=meta(who))
+                                           meta=meta(who), placement=placement)
         return _render(f, "service_requests", "request", [{
             "service_request_id": str(issue.id), "service_notice": "已受理,将由网格和社区处理",
             "account_id": field.get("account_id")}], status=201)
@@ -186,7 +188,8 @@ async def list_requests(fmt: str, request: Request, issues: Issues, pool: Pool) 
         if ids is None:
             ids = await _matching(pool, q)
         found = await run_in_threadpool(_load_many, issues, ids)
-        return _render(f, "service_requests", "request", [_public(i) for i in found])
+        catalog = await run_in_threadpool(issues.catalog)
+        return _render(f, "service_requests", "request", [_public(i, catalog) for i in found])
     return await _answer(fmt, make)
 
 
@@ -197,7 +200,8 @@ async def get_request(service_request_id: str, fmt: str, issues: Issues) -> Resp
         found = await run_in_threadpool(_load_many, issues, ids)
         if not found:
             raise Open311Error(404, f"no service request '{service_request_id}'")
-        return _render(f, "service_requests", "request", [_public(found[0])])
+        catalog = await run_in_threadpool(issues.catalog)
+        return _render(f, "service_requests", "request", [_public(found[0], catalog)])
     return await _answer(fmt, make)
 
 
@@ -235,8 +239,7 @@ async def _matching(pool: Any, q: Any) -> list[UUID]:
         wanted = set(statuses.split(","))
         if not wanted <= {"open", "closed"}:
             raise Open311Error(400, "status is open, closed, or both comma-separated")
-        args.append([s for s in ("raised", "acknowledged", "assigned", "resolved", "closed")
-                     if ("open" if s in OPEN else "closed") in wanted])
+        args.append([s for s in STATUSES if ("open" if s in OPEN else "closed") in wanted])
         where.append(f"status = ANY(${len(args)}::text[])")
     if node := q.get("jurisdiction_id"):
         args += [node, subtree_like(node)]
@@ -268,10 +271,10 @@ def _load_many(issues: IssuesApplication, ids: list[UUID]) -> list[Issue]:
     return found
 
 
-def _public(issue: Issue) -> dict[str, Any]:
+def _public(issue: Issue, catalog: Catalog) -> dict[str, Any]:
     """A request as the spec shows it: no reporter, no contact details."""
     location = issue.location or {}
-    service = services().get(issue.category, {})
+    service = services(catalog).get(issue.category, {})
     return {
         "service_request_id": str(issue.id),
         "status": "open" if issue.status in OPEN else "closed",
@@ -283,7 +286,7 @@ def _public(issue: Issue) -> dict[str, Any]:
         "service_notice": None,
         "requested_datetime": issue.created_on.isoformat(),
         "updated_datetime": issue.modified_on.isoformat(),
-        "expected_datetime": None,
+        "expected_datetime": issue.resolve_by if issue.status in OPEN else None,
         "address": location.get("address"),
         "address_id": None,
         "zipcode": None,

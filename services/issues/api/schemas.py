@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from shared.http import HistoryEntry
-from shared.tiers import PATH_PATTERN
+from shared.tiers import LEVELS, PATH_PATTERN
 
 NodePath = Field(pattern=PATH_PATTERN, max_length=270, examples=["km.guandu.taihe.heping.g03"])
 Channel = Literal["app", "hotline", "grid_patrol", "probe", "visit"]
+Level = Literal[LEVELS]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
@@ -62,7 +64,38 @@ class AssignBody(Strict):
 
 
 class EscalateBody(Strict):
-    to: str = NodePath
+    to: str | None = Field(default=None, pattern=PATH_PATTERN, max_length=270,
+                           description="the tier above the handling node (the default)")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class TriageBody(Strict):
+    level: Level | None = Field(default=None, description="another handling level than the "
+                                "category's; the reason says why")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ProgressBody(Strict):
+    note: str = Field(min_length=1, max_length=2000)
+    photos: list[HttpUrl] = Field(default_factory=list, max_length=9)
+
+
+class MergeBody(Strict):
+    into: UUID = Field(description="the issue that stays; this one is merged into it")
+
+
+class CategoryBody(Strict):
+    name: str = Field(min_length=1, max_length=50)
+    level: Level
+    departments: list[str] = Field(default_factory=list, max_length=20)
+    ack_hours: float = Field(gt=0, le=24 * 365)
+    resolve_hours: float = Field(gt=0, le=24 * 365)
+    top_name: str | None = Field(default=None, max_length=50,
+                                 description="display name of a new top category")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class RetireBody(Strict):
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -87,6 +120,16 @@ class IssueOut(BaseModel):
     resolution: dict[str, Any] | None
     handling_node: str
     whistles: list[str]
+    level: str | None = Field(description="the handling level triage chose")
+    ack_by: str | None
+    resolve_by: str | None
+    round: int = Field(description="1, then one more after each reopening")
+    reopenings: int
+    supervised: list[str]
+    assignees: list[dict[str, Any]]
+    followers: list[str] = Field(description="reporters of duplicates merged into this one")
+    merged_into: str | None
+    raised_at: str | None
     contact: dict[str, Any] | None = Field(
         description="shown only to the reporter and staff whose scope covers the issue"
     )
@@ -121,7 +164,9 @@ class Counts(BaseModel):
     acknowledged: int = 0
     assigned: int = 0
     resolved: int = 0
+    reopened: int = 0
     closed: int = 0
+    merged: int = 0
     total: int = 0
 
 

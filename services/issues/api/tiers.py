@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path
 
 from services.issues.api import schemas as s
 from services.issues.api.deps import Pool
-from services.issues.domain.catalog import catalog
 from services.issues.projections import TIER_TREE
 from services.issues.projections.tier_summary import summary_counts
 from shared.errors import NotFound
@@ -40,9 +39,3 @@ async def tier_summary(
                                counts=_counts(counts[path]), mode=mode, mode_set_at=set_at),
         children=[s.NodeSummary(**c, counts=_counts(counts[c["path"]])) for c in children],
     )
-
-
-@router.get("/v1/categories", name="list_categories")
-async def list_categories() -> list[dict]:
-    """The category catalog: top categories with their sub-items."""
-    return catalog()

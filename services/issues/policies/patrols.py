@@ -13,7 +13,7 @@ import asyncpg
 from starlette.concurrency import run_in_threadpool
 
 from services.issues.application import IssuesApplication, RaiseIssue
-from services.issues.domain.catalog import is_known
+from services.issues.placement import Place, placement_of
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 
@@ -25,8 +25,9 @@ class RaisePatrolProblems(Projection):
     streams = ("grid",)
     ddl = ""
 
-    def __init__(self, issues: IssuesApplication) -> None:
+    def __init__(self, issues: IssuesApplication, place: Place = placement_of) -> None:
         self.issues = issues
+        self.place = place  # where a node sits in the tree, from this service's tier copy
 
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
@@ -37,7 +38,8 @@ class RaisePatrolProblems(Projection):
             for n, problem in enumerate(e.data["problems"]):
                 if not problem.get("raise_issue"):
                     continue
-                if not is_known(problem["category"]):
+                catalog = await run_in_threadpool(self.issues.catalog)
+                if not catalog.is_known(problem["category"]):
                     log.warning("patrol %s problem %d: unknown category %r, not raised",
                                 e.subject, n, problem["category"])
                     continue
@@ -46,6 +48,8 @@ class RaisePatrolProblems(Projection):
                                  category=problem["category"], channel="grid_patrol",
                                  location=None, photos=[], contact=None)
                 meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
+                placement = await self.place(conn, problem["node"])
                 await run_in_threadpool(self.issues.raise_issue, cmd,
                                         reporter=e.data["worker"], meta=meta,
+                                        placement=placement,
                                         idempotency_key=f"patrol:{e.subject}:{n}")

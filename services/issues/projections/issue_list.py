@@ -35,6 +35,16 @@ class IssueList(Projection):
     CREATE INDEX IF NOT EXISTS issues_node ON {schema}.issues (node text_pattern_ops);
     CREATE INDEX IF NOT EXISTS issues_raised ON {schema}.issues (raised_at DESC, id DESC);
     CREATE INDEX IF NOT EXISTS issues_reporter ON {schema}.issues (reporter);
+    -- Deadlines, for the supervision watcher (督办): what is past due and not yet supervised.
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS handling_node text;
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS ack_by timestamptz;
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS resolve_by timestamptz;
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS round int NOT NULL DEFAULT 1;
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS ack_supervised boolean
+        NOT NULL DEFAULT false;
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS resolve_supervised_round int;
+    CREATE INDEX IF NOT EXISTS issues_due ON {schema}.issues (resolve_by)
+        WHERE status IN ('raised', 'acknowledged', 'assigned', 'reopened');
     """
 
     async def apply(
@@ -47,14 +57,14 @@ class IssueList(Projection):
                 f" reporter, raised_at, updated_at) VALUES ($1, $2, 'raised', $3, $4, $5, $6,"
                 f" $7::timestamptz, $7::timestamptz) ON CONFLICT (id) DO NOTHING",
                 [(e.subject, e.data["node"], e.data["category"], e.data["channel"],
-                  e.data["title"], e.data["reporter"], _ts(e.time)) for e in raised],
+                  e.data["title"], e.data["reporter"], _at(e)) for e in raised],
             )
         # Every later change of the batch in one statement, applied in event order (a
         # NULL column is left as it was).
         changes = [
             (e.subject, STATUS_AFTER.get(e.type), e.data.get("category") if e.type == _CLASSIFIED
              else None, json.dumps(e.data["assignee"], ensure_ascii=False)
-             if e.data.get("assignee") else None, _ts(e.time))
+             if e.data.get("assignee") else None, _at(e))
             for e in events if e.type == _CLASSIFIED or (e.type in STATUS_AFTER
                                                         and e.type != _RAISED)
         ]
@@ -65,6 +75,41 @@ class IssueList(Projection):
                 f" updated_at = $5::timestamptz WHERE id = $1",
                 changes,
             )
+        deadlines = [_deadline_change(e) for e in events if e.type in _DEADLINE_EVENTS]
+        if deadlines:
+            await conn.executemany(
+                f"UPDATE {schema}.issues SET handling_node = COALESCE($2, handling_node),"
+                f" ack_by = COALESCE($3::timestamptz, ack_by),"
+                f" resolve_by = COALESCE($4::timestamptz, resolve_by),"
+                f" round = COALESCE($5, round),"
+                f" ack_supervised = ack_supervised OR $6,"
+                f" resolve_supervised_round = COALESCE($7, resolve_supervised_round)"
+                f" WHERE id = $1",
+                deadlines,
+            )
+
+
+_DEADLINE_EVENTS = ("gongzhi.issue.triaged.v1", "gongzhi.issue.escalated.v1",
+                    "gongzhi.issue.reopened.v1", "gongzhi.issue.supervised.v1")
+
+
+def _deadline_change(e: Envelope) -> tuple:
+    d = e.data
+    supervised = e.type == "gongzhi.issue.supervised.v1"
+    return (
+        e.subject,
+        d.get("handling_node") or d.get("to_node") if not supervised else None,
+        _ts(d["ack_by"]) if d.get("ack_by") else None,
+        _ts(d["resolve_by"]) if d.get("resolve_by") else None,
+        d.get("round") if e.type == "gongzhi.issue.reopened.v1" else None,
+        supervised and d["kind"] == "acknowledge",
+        d["round"] if supervised and d["kind"] == "resolve" else None,
+    )
+
+
+def _at(e: Envelope) -> datetime:
+    """Business time where the event carries it (the service's clock), else when stored."""
+    return _ts(e.data.get("at") or e.time)
 
 
 def _ts(iso: str) -> datetime:
