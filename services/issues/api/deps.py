@@ -42,7 +42,7 @@ def require_may_handle(who: Principal, issue: Issue, doing: str) -> None:
 
 def may_see(who: Principal, issue: Issue) -> bool:
     if who.role == "resident":
-        return issue.reporter == who.sub
+        return who.sub in issue.reporters  # the reporter, and those of merged duplicates
     if who.role == "department_staff":
         assignee = issue.assignee or {}
         return assignee.get("kind") == "department" and assignee.get("id") == who.department
@@ -53,7 +53,7 @@ def require_may_see(who: Principal, issue: Issue) -> None:
     if may_see(who, issue):
         return
     if who.role == "resident":
-        raise Forbidden("residents see only the issues they raised")
+        raise Forbidden("residents see only the issues they raised or follow")
     if who.role == "department_staff":
         raise Forbidden("department staff see only issues assigned to their department")
     who.require_scope(issue.node, "see this issue")
