@@ -4,6 +4,7 @@ evaluation service's own read model of the issues stream."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -157,6 +158,15 @@ async def test_the_reporter_rates_a_resolved_issue_once(platform: Evaluating) ->
     assert [x["verdict"] for x in view["ratings"]] == ["basically_satisfied"]
     mine = await ratings_view(platform, issue_id, lambda v: True, headers=RESIDENT)
     assert [x["rater"] for x in mine["ratings"]] == ["r-001"]
+
+
+async def test_two_ratings_of_a_round_at_once_store_one(platform: Evaluating) -> None:
+    issue_id = await resolved_issue(platform)
+    before = platform.events()
+    results = await asyncio.gather(*(rate(platform, issue_id, v)
+                                     for v in ("satisfied", "unsatisfied")))
+    assert sorted(r.status_code for r in results) == [201, 409]
+    assert platform.events() == before + 1
 
 
 async def test_unsatisfied_reopens_and_the_next_round_is_rated_again(

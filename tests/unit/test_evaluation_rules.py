@@ -17,6 +17,7 @@ from services.evaluation.domain.rating import IssueFacts, Rating, check_may_rate
 from services.evaluation.domain.survey import Survey, check_answers, check_questions
 from services.evaluation.projections.survey_results import rolled_up_to, tallies
 from shared.errors import Conflict, Forbidden, IllegalTransition, Invalid
+from tests.unit.test_event_contracts import TYPE, event_classes
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -150,3 +151,10 @@ def test_results_roll_up_to_the_surveyed_node_not_above() -> None:
         "km.guandu.taihe", "km.guandu.taihe.heping", "km.guandu.taihe.heping.g03"]
     assert list(tallies(QUESTIONS, ANSWERS)) == [
         ("overall", "4", 4), ("safe", "yes", None), ("worst", "停车", None)]
+
+
+@pytest.mark.parametrize("aggregate", [Rating, DepartmentEvaluation, Survey])
+def test_every_evaluation_event_has_a_versioned_public_type(aggregate) -> None:
+    classes = event_classes(aggregate)
+    assert classes
+    assert all(TYPE.match(cls.TOPIC) for cls in classes), [c.TOPIC for c in classes]
