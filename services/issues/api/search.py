@@ -9,20 +9,21 @@ department, other staff their scope.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.issues.api.deps import Pool
-from services.issues.api.issues import _make_cursor, _read_cursor
+from services.issues.api.filters import Where
+from services.issues.api.issues import _make_cursor
 from services.issues.domain.issue import STATUSES
 from services.issues.projections import SEARCH
 from shared.auth import Principal
 from shared.errors import Invalid
 from shared.http import CurrentPrincipal
 from shared.text_search import tsquery
-from shared.tiers import PATH_PATTERN, subtree_like
+from shared.tiers import PATH_PATTERN
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"])
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -67,30 +68,16 @@ async def search_issues(
     end = _instant(raised_to, "to", end_of_day=True)
     if start and end and start >= end:
         raise Invalid("'from' must come before 'to'", field="to")
-    where, args = ["words @@ $1::tsquery"], [query]
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    node = _visible(who, node, where, arg)
-    if node:
-        where.append(f"(node = {arg(node)} OR node LIKE {arg(subtree_like(node))})")
-    if status:
-        where.append(f"status = {arg(status)}")
-    if category:
-        where.append(f"(category = {arg(category)} OR category LIKE {arg(category + '.%')})")
+    where = Where("words @@ $1::tsquery", args=(query,))
+    where.common(_visible(who, node, where), status, category, cursor)
     if start:
-        where.append(f"raised_at >= {arg(start)}")
+        where.add(f"raised_at >= {where.arg(start)}")
     if end:
-        where.append(f"raised_at < {arg(end)}")
-    if cursor:
-        at, last_id = _read_cursor(cursor)
-        where.append(f"(raised_at, id) < ({arg(at)}, {arg(last_id)})")
+        where.add(f"raised_at < {where.arg(end)}")
     rows = await pool.fetch(
         f'SELECT id, node, status, category, title, raised_at, updated_at '
-        f'FROM "{SEARCH.schema}".issues WHERE {" AND ".join(where)} '
-        f"ORDER BY raised_at DESC, id DESC LIMIT {arg(limit + 1)}", *args)
+        f'FROM "{SEARCH.schema}".issues WHERE {where.sql} '
+        f"ORDER BY raised_at DESC, id DESC LIMIT {where.arg(limit + 1)}", *where.args)
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(
@@ -102,13 +89,13 @@ async def search_issues(
     )
 
 
-def _visible(who: Principal, node: str | None, where: list[str], arg: Any) -> str | None:
+def _visible(who: Principal, node: str | None, where: Where) -> str | None:
     """Adds who-may-see-what to `where`; returns the subtree to search (staff: their scope
     unless they name a node inside it)."""
     if who.role == "resident":
-        where.append(f"followers @> ARRAY[{arg(who.sub)}]::text[]")
+        where.add(f"followers @> ARRAY[{where.arg(who.sub)}]::text[]")
     elif who.role == "department_staff":
-        where.append(f"department = {arg(who.department)}")
+        where.add(f"department = {where.arg(who.department)}")
     else:
         node = node or who.scope
         who.require_scope(node, "search issues")
