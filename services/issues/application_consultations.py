@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from eventsourcing.persistence import IntegrityError
 
 from services.issues.domain.consultation import Consultation, Meta
@@ -26,6 +28,40 @@ from shared.eventstore import history
 from shared.tiers import is_within
 
 T = TypeVar("T")
+# Households vote at once at a meeting, all on one consultation: in this process its commands
+# take turns (a striped lock per consultation id), so they do not conflict with each other
+# and spend their retries; only another replica's writes can still make one reload.
+_TURNS = [threading.Lock() for _ in range(64)]
+
+
+def _turn(cid: UUID) -> threading.Lock:
+    return _TURNS[cid.int % len(_TURNS)]
+
+
+class _Recent:
+    """The consultations this process saved last: the next command fast-forwards one by the
+    events stored since, instead of replaying thousands of ballots. A command takes its entry
+    out, so one that fails never leaves a half-changed aggregate behind."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._items: dict[UUID, Consultation] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def take(self, cid: UUID) -> Consultation | None:
+        with self._lock:
+            return self._items.pop(cid, None)
+
+    def node_of(self, cid: UUID) -> str | None:
+        with self._lock:
+            found = self._items.get(cid)
+        return found.node if found else None
+
+    def put(self, consultation: Consultation) -> None:
+        with self._lock:
+            self._items[consultation.id] = consultation
+            while len(self._items) > self._size:
+                self._items.pop(next(iter(self._items)))
 
 
 @dataclass(frozen=True)
@@ -77,16 +113,19 @@ class ConsultationCommands:
         return consultation, True
 
     def add_proposal(self, cid: UUID, title: str, description: str,
-                     meta: Meta) -> tuple[Consultation, str]:
-        return self._on_consultation(
+                     meta: Meta) -> Consultation:
+        consultation, _ = self._on_consultation(
             cid, lambda c: c.add_proposal(title, description, self.clock.now(), meta))
+        return consultation
 
     def cast_vote(self, cid: UUID, household: str, proposal: str, choice: str,
-                  resident: str | None, meta: Meta) -> tuple[Consultation, bool]:
-        """`resident` is the resident account voting online; None for a paper ballot."""
-        return self._on_consultation(
+                  resident: str | None, meta: Meta) -> bool:
+        """`resident` is the resident account voting online; None for a paper ballot.
+        Returns whether a ballot was recorded (False: it repeated the counted one)."""
+        _, recorded = self._on_consultation(
             cid, lambda c: c.vote(household, proposal, choice, resident, self.clock.now(),
-                                  meta))
+                                  meta), copy=False)
+        return recorded
 
     def close_voting(self, cid: UUID, meta: Meta) -> Consultation:
         consultation, _ = self._on_consultation(
@@ -117,9 +156,10 @@ class ConsultationCommands:
                         f"the conclusion assigns issue {issue_id}, but {exc.detail}",
                         **exc.extra) from None
 
-        (consultation, _), _ = self.change_and_save(
-            lambda: (self.get_consultation(cid), self.get_issue(UUID(issue_id))),
-            conclude_and_assign, "the consultation or its issue")
+        with _turn(cid):
+            (consultation, _), _ = self.change_and_save(
+                lambda: (self.get_consultation(cid), self.get_issue(UUID(issue_id))),
+                conclude_and_assign, "the consultation or its issue")
         return consultation
 
     def get_consultation(self, cid: UUID) -> Consultation:
@@ -127,6 +167,10 @@ class ConsultationCommands:
         if consultation is None:
             raise NotFound(f"no consultation {cid}")
         return consultation
+
+    def consultation_node(self, cid: UUID) -> str:
+        """Where a consultation meets (it never moves), for access checks on every ballot."""
+        return self._recent_consultations.node_of(cid) or self.get_consultation(cid).node
 
     def consultation_history(self, cid: UUID) -> list[dict[str, Any]]:
         return history(self, cid)  # type: ignore[arg-type]
@@ -140,10 +184,28 @@ class ConsultationCommands:
             return None
         return found if isinstance(found, Consultation) else None
 
-    def _on_consultation(self, cid: UUID,
-                         change: Callable[[Consultation], T]) -> tuple[Consultation, T]:
-        return self.change_and_save(lambda: self.get_consultation(cid), change,
-                                    "the consultation")
+    @property
+    def _recent_consultations(self) -> _Recent:
+        recent = self.__dict__.get("_recent")
+        return recent if recent is not None else self.__dict__.setdefault("_recent", _Recent())
+
+    def _on_consultation(self, cid: UUID, change: Callable[[Consultation], T],
+                         copy: bool = True) -> tuple[Consultation, T]:
+        """Change and save in this consultation's turn. The saved aggregate stays in the
+        recent ones; the caller gets a copy to read at leisure (unless it needs none)."""
+        recent = self._recent_consultations
+
+        def latest() -> Consultation:
+            cached = recent.take(cid)
+            if cached is None:
+                return self.get_consultation(cid)
+            newer = self.repository.event_store.get(cid, gt=cached.version)
+            return project_aggregate(cached, newer)
+
+        with _turn(cid):
+            consultation, result = self.change_and_save(latest, change, "the consultation")
+            recent.put(consultation)
+        return (deepcopy(consultation) if copy else consultation), result
 
     def _require_issue_here(self, issue_id: UUID, node: str) -> None:
         issue = self.get_issue(issue_id)

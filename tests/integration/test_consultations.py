@@ -3,9 +3,17 @@ publish; every refusal is a problem response with the reason, and nothing is wri
 
 from __future__ import annotations
 
+import asyncio
+import time
+from uuid import UUID
+
 import httpx
 import pytest
 
+from services.issues.application import IssuesApplication
+from shared.eventstore import open_application
+from shared.sealing import Sealer
+from tests.conftest import DATA_KEY
 from tests.integration.test_issues_api import COMMUNITY, raise_issue
 from tests.integration.test_refusals import assert_problem
 from tests.utils.city import BUILDING
@@ -314,3 +322,45 @@ async def test_who_may_see_a_consultation(issues_api) -> None:
     r = await issues_api.get("/v1/consultations/00000000-0000-0000-0000-000000000000",
                              headers=COMMUNITY)
     assert_problem(r, 404, "no consultation")
+
+
+async def test_households_voting_at_once_are_all_counted(issues_api, settings) -> None:
+    """Ballots racing on one consultation: a conflicting save reloads and asks again, so
+    every household's ballot counts, once."""
+    households = [f"jjy102-b2-{n}" for n in range(60)]
+    c = await open_consultation(issues_api, eligible_households=households,
+                                rule="simple_majority_cast", quorum=None)
+    started = time.perf_counter()
+    results = await asyncio.gather(*(
+        vote(issues_api, c["id"], h, "p2", "yes", resident(100 + n))
+        for n, h in enumerate(households)))
+    elapsed = time.perf_counter() - started
+    print(f"{len(households)} concurrent ballots in {elapsed:.2f}s")
+    assert [r.status_code for r in results] == [200] * len(households), [
+        r.text for r in results if r.status_code != 200][:3]
+    closed = (await issues_api.post(f"/v1/consultations/{c['id']}/close",
+                                    headers=COMMUNITY)).json()
+    assert closed["tally"]["p2"]["yes"] == len(households)
+    assert count_events(settings.database_url, "issues") == 1 + len(households) + 1
+
+
+async def test_ballots_stored_by_another_replica_are_seen_here(issues_api, settings) -> None:
+    """This process keeps the consultations it saved last and fast-forwards them; what
+    another replica stored in between still counts, and is judged by the same rules."""
+    c = await open_consultation(issues_api, rule="simple_majority_cast", quorum=None)
+    cid = c["id"]
+    assert (await vote(issues_api, cid, HOUSEHOLDS[0], "p1", "yes")).json()["recorded"]
+    replica = open_application(IssuesApplication, settings.database_url,
+                               sealer=Sealer(DATA_KEY))
+    try:
+        staff = {"actor": {"sub": "c-02", "role": "community_staff", "name": ""}}
+        assert replica.cast_vote(UUID(cid), HOUSEHOLDS[0], "p1", "no", None, staff) is True
+        assert replica.cast_vote(UUID(cid), HOUSEHOLDS[1], "p1", "no", None, staff) is True
+    finally:
+        replica.close()
+    again = await vote(issues_api, cid, HOUSEHOLDS[0], "p1", "no")
+    assert again.status_code == 200 and again.json()["recorded"] is False
+    assert (await vote(issues_api, cid, HOUSEHOLDS[2], "p1", "yes")).json()["recorded"]
+    tally = (await issues_api.post(f"/v1/consultations/{cid}/close",
+                                   headers=COMMUNITY)).json()["tally"]["p1"]
+    assert (tally["yes"], tally["no"], tally["passed"]) == (1, 2, False)

@@ -182,9 +182,9 @@ async def open_consultation(
 
 async def _staff_act(issues: IssuesApplication, cid: UUID, who: Principal, doing: str,
                      command: Any, *args: Any) -> Any:
-    consultation = await run_in_threadpool(issues.get_consultation, cid)
-    _require_staff(who, consultation.node, doing)
-    with telemetry.span(f"issues {command.__name__}", node=consultation.node):
+    node = await run_in_threadpool(issues.consultation_node, cid)
+    _require_staff(who, node, doing)
+    with telemetry.span(f"issues {command.__name__}", node=node):
         return await run_in_threadpool(command, cid, *args, meta(who))
 
 
@@ -192,8 +192,8 @@ async def _staff_act(issues: IssuesApplication, cid: UUID, who: Principal, doing
 async def add_proposal(cid: UUID, body: Proposal, who: CurrentPrincipal,
                        issues: Issues) -> dict[str, Any]:
     """A proposal that came up at the meeting, put to the vote while voting is open."""
-    consultation, _ = await _staff_act(issues, cid, who, "add a proposal", issues.add_proposal,
-                                       body.title, body.description)
+    consultation = await _staff_act(issues, cid, who, "add a proposal", issues.add_proposal,
+                                    body.title, body.description)
     return _out(issues, consultation)
 
 
@@ -203,10 +203,10 @@ async def cast_vote(cid: UUID, body: VoteBody, who: CurrentPrincipal,
     """One counted ballot per household per proposal. A different choice replaces the
     counted one while voting is open (unless the consultation forbids changes); the same
     choice again records nothing."""
-    consultation = await run_in_threadpool(issues.get_consultation, cid)
-    resident = _ballot_of(who, consultation.node)
-    with telemetry.span("issues cast_vote", node=consultation.node):
-        _, recorded = await run_in_threadpool(
+    node = await run_in_threadpool(issues.consultation_node, cid)
+    resident = _ballot_of(who, node)
+    with telemetry.span("issues cast_vote", node=node):
+        recorded = await run_in_threadpool(
             issues.cast_vote, cid, body.household, body.proposal, body.choice, resident,
             meta(who))
     return VoteOut(household=body.household, proposal=body.proposal, choice=body.choice,
