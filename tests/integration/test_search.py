@@ -25,8 +25,10 @@ WANG = bearer("resident", "km.guandu.taihe.minhang", sub="r-wang")
 CGJ = bearer("department_staff", "km.guandu", sub="p-cgj", department="km-cgj")
 GAJ = bearer("department_staff", "km.guandu", sub="p-gaj", department="km-gaj")
 ISSUES = [
-    (ZHANG, BUILDING, "后巷垃圾堆积", "居民反映：后巷的生活垃圾三天没人清运，气味很大", "environment"),
-    (ZHANG, HEPING_G04, "商户占巷搭棚", "居民反映：烧烤店在巷子里搭了雨棚，消防通道被占", "commerce"),
+    (ZHANG, BUILDING, "后巷垃圾堆积", "居民反映：后巷的生活垃圾三天没人清运，气味很大",
+     "environment"),
+    (ZHANG, HEPING_G04, "商户占巷搭棚", "居民反映：烧烤店在巷子里搭了雨棚，消防通道被占",
+     "commerce"),
     (WANG, MINHANG, "电梯故障", "居民反映：3号楼电梯停在二楼不动，老人上下楼困难", "safety"),
 ]
 
