@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from eventsourcing.domain import Aggregate
 
+from services.evaluation.domain.department_evaluation import DepartmentEvaluation
+from services.evaluation.domain.kpi_rules import KpiRules
+from services.evaluation.domain.rating import Rating
+from services.evaluation.domain.survey import Survey
 from services.grid.domain.department import Department
 from services.grid.domain.node import Node
 from services.grid.domain.patrol import Patrol
 from services.grid.domain.person import Person
 from services.grid.domain.whistle import Whistle
+from services.issues.domain.catalog import Catalog
+from services.issues.domain.consultation import Consultation
 from services.issues.domain.issue import Issue
 
-AGGREGATES = [Issue, Node, Department, Whistle, Patrol, Person]
+AGGREGATES = [Issue, Catalog, Consultation, Node, Department, Whistle, Patrol, Person, Rating,
+              DepartmentEvaluation, Survey, KpiRules]
+EVENTS_DOC = Path(__file__).parents[2] / "docs" / "events.md"
 
 TYPE = re.compile(r"^gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 
@@ -37,3 +46,12 @@ def test_every_event_has_a_versioned_public_type(aggregate: type[Aggregate]) -> 
 def test_types_are_unique_across_services() -> None:
     topics = [c.TOPIC for a in AGGREGATES for c in event_classes(a)]
     assert len(topics) == len(set(topics))
+
+
+@pytest.mark.parametrize("aggregate", AGGREGATES)
+def test_every_public_type_is_documented(aggregate: type[Aggregate]) -> None:
+    """An integrator reads docs/events.md, not our code: an undocumented type is a contract
+    nobody can rely on."""
+    documented = EVENTS_DOC.read_text(encoding="utf-8")
+    missing = [c.TOPIC for c in event_classes(aggregate) if f"`{c.TOPIC}`" not in documented]
+    assert not missing, f"not in docs/events.md: {missing}"
