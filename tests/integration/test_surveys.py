@@ -27,6 +27,7 @@ STREET = bearer("street_staff", "km.guandu.taihe", sub="s-01")
 HEPING = bearer("community_staff", "km.guandu.taihe.heping", sub="c-heping")
 MINHANG = bearer("community_staff", "km.guandu.taihe.minhang", sub="c-minhang")
 RESIDENT = bearer("resident", "km.guandu.taihe.heping", sub="r-001")
+OTHER_STREET = bearer("street_staff", "km.guandu.guanshang", sub="s-guanshang")
 QUESTIONS = [
     {"key": "overall", "text": "对社区治理的总体满意度", "kind": "scale"},
     {"key": "safe", "text": "夜间出行是否感到安全", "kind": "yes_no"},
@@ -99,6 +100,21 @@ async def test_responses_roll_up_to_every_node_of_the_subtree(platform: Evaluati
         assert got["safe"]["counts"] == safe and got["worst"]["counts"] == worst, node
     street = await results(platform, sid, "km.guandu.taihe", 4)
     assert street["overall"]["counts"] == {"2": 1, "3": 1, "4": 1, "5": 1}
+    whole = (await platform.evaluation.get(f"/v1/surveys/{sid}/results",
+                                           headers=DISTRICT)).json()
+    assert whole["node"] == "km.guandu.taihe" and whole["children"] == [
+        {"node": "km.guandu.taihe.heping", "responses": 3,
+         "means": {"overall": expected(RESPONSES, "km.guandu.taihe.heping")[0]}},
+        {"node": "km.guandu.taihe.minhang", "responses": 1, "means": {"overall": 3.0}}]
+
+    # Surveyors find the campaigns covering their community; another street finds none.
+    for who, node, ids in [(HEPING, None, [sid]), (DISTRICT, "km.guandu", [sid]),
+                           (OTHER_STREET, None, [])]:
+        r = await platform.evaluation.get("/v1/surveys", params={"node": node} if node else {},
+                                          headers=who)
+        assert [x["id"] for x in r.json()] == ids
+    assert_problem(await platform.evaluation.get("/v1/surveys", headers=RESIDENT), 403,
+                   "list surveys")
 
     r = await platform.evaluation.post(f"/v1/surveys/{sid}/close", headers=DISTRICT)
     assert r.status_code == 200 and r.json()["status"] == "closed"

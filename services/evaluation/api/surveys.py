@@ -12,13 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from services.evaluation.api.deps import (
     Evaluation,
     Pool,
+    iso,
     require_live_node,
     require_may_own_survey,
     require_may_see_survey,
     require_staff_over,
 )
 from services.evaluation.domain.survey import KINDS, Survey
-from services.evaluation.projections.survey_results import survey_results
+from services.evaluation.projections.survey_results import survey_results, surveys_around
 from shared import telemetry
 from shared.errors import Invalid
 from shared.eventstore import meta
@@ -83,6 +84,17 @@ async def open_survey(body: OpenBody, who: CurrentPrincipal, app: Evaluation,
         survey = await run_in_threadpool(app.open_survey, body.title, body.node, questions,
                                          meta(who))
     return _out(survey)
+
+
+@router.get("", name="list_surveys")
+async def list_surveys(who: CurrentPrincipal, pool: Pool,
+                       node: Annotated[str | None, Query(pattern=PATH_PATTERN)] = None,
+                       ) -> list[dict[str, Any]]:
+    """Surveys covering a node (opened at it or above: the ones its surveyors answer) or
+    beneath it, newest first; the caller's own scope by default."""
+    node = node or who.scope
+    require_staff_over(who, node, "list surveys")
+    return [iso(r) for r in await surveys_around(pool, node)]
 
 
 @router.get("/{survey_id}", response_model=SurveyOut, name="get_survey")

@@ -22,7 +22,7 @@ import asyncpg
 from services.evaluation.projections.business_time import business_time
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
-from shared.tiers import ancestors_and_self, is_within
+from shared.tiers import ancestors_and_self, is_within, subtree_like
 
 OPENED = "gongzhi.survey.opened.v1"
 RESPONSE = "gongzhi.survey.response_recorded.v1"
@@ -194,4 +194,31 @@ async def survey_results(pool: asyncpg.Pool, survey_id: UUID, node: str) -> dict
             out["mean"] = round(s["total"] / s["n"], 4) if s and s["n"] else None
         questions.append(out)
     return {"survey_id": str(survey_id), "node": node, "responses": responses,
-            "status": survey["status"] if survey else None, "questions": questions}
+            "status": survey["status"] if survey else None, "questions": questions,
+            "children": await _children(pool, survey_id, node)}
+
+
+async def _children(pool: asyncpg.Pool, survey_id: UUID, node: str) -> list[dict[str, Any]]:
+    """The node's children that heard from anyone, side by side: responses and the mean of
+    each scale question."""
+    q = f'"{SurveyResults.schema}"'
+    rows = await pool.fetch(
+        f"SELECT c.node, c.responses, COALESCE(json_object_agg(s.question, "
+        f"round(s.total::numeric / s.n, 4)) FILTER (WHERE s.question IS NOT NULL), '{{}}')"
+        f" AS means FROM {q}.node_counts c LEFT JOIN {q}.scale_sums s "
+        f"ON s.survey_id = c.survey_id AND s.node = c.node "
+        f"WHERE c.survey_id = $1 AND c.node LIKE $2 "
+        f"AND cardinality(string_to_array(c.node, '.')) = $3 "
+        f"GROUP BY c.node, c.responses ORDER BY c.node",
+        survey_id, subtree_like(node), node.count(".") + 2)
+    return [{"node": r["node"], "responses": r["responses"],
+             "means": {k: float(v) for k, v in json.loads(r["means"]).items()}} for r in rows]
+
+
+async def surveys_around(pool: asyncpg.Pool, node: str) -> list[dict[str, Any]]:
+    """Surveys that cover `node` (opened at it or above) or lie beneath it, newest first."""
+    rows = await pool.fetch(
+        f'SELECT id, title, node, status, opened_at, closed_at FROM "{SurveyResults.schema}"'
+        f".surveys WHERE node = ANY($1::text[]) OR node LIKE $2 ORDER BY opened_at DESC",
+        ancestors_and_self(node), subtree_like(node))
+    return [dict(r) for r in rows]
