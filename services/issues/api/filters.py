@@ -3,9 +3,12 @@ clause with numbered parameters for asyncpg."""
 
 from __future__ import annotations
 
+import base64
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from services.issues.api.issues import _read_cursor
+from shared.errors import Invalid
 from shared.tiers import subtree_like
 
 
@@ -32,9 +35,21 @@ class Where:
             self.add(f"(category = {self.arg(category)} "
                      f"OR category LIKE {self.arg(category + '.%')})")
         if cursor:
-            at, last_id = _read_cursor(cursor)
+            at, last_id = read_cursor(cursor)
             self.add(f"(raised_at, id) < ({self.arg(at)}, {self.arg(last_id)})")
 
     @property
     def sql(self) -> str:
         return " AND ".join(self.clauses) or "TRUE"
+
+
+def make_cursor(at: datetime, issue_id: UUID) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{issue_id}".encode()).decode()
+
+
+def read_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        at, _, issue_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), UUID(issue_id)
+    except ValueError:
+        raise Invalid("the cursor is not one this service returned", field="cursor") from None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime
+import json
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -20,16 +19,16 @@ from services.issues.api.deps import (
     require_may_raise,
     require_may_see,
 )
+from services.issues.api.filters import Where, make_cursor
 from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.issue import STATUSES, Issue
 from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST
 from shared import telemetry
 from shared.auth import Principal
-from shared.errors import Invalid
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, HistoryEntry
-from shared.tiers import PATH_PATTERN, parent_of, subtree_like
+from shared.tiers import PATH_PATTERN, parent_of
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"])
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -210,63 +209,29 @@ async def list_issues(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> s.IssuePage:
     """Issues at a node and all its descendants, newest first. Residents list their own."""
-    where, args = [], []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
+    where = Where()
     if who.role == "resident":
-        where.append(f"reporter = {arg(who.sub)}")
+        where.add(f"reporter = {where.arg(who.sub)}")
     elif who.role == "department_staff":
-        where.append("assignee->>'kind' = 'department' "
-                     f"AND assignee->>'id' = {arg(who.department)}")
+        where.add("assignee->>'kind' = 'department' "
+                  f"AND assignee->>'id' = {where.arg(who.department)}")
     else:
         node = node or who.scope
         who.require_scope(node, "list issues")
-    if node:
-        where.append(f"(node = {arg(node)} OR node LIKE {arg(subtree_like(node))})")
-    if status:
-        where.append(f"status = {arg(status)}")
-    if category:
-        where.append(f"(category = {arg(category)} OR category LIKE {arg(category + '.%')})")
-    if cursor:
-        at, last_id = _read_cursor(cursor)
-        where.append(f"(raised_at, id) < ({arg(at)}, {arg(last_id)})")
-    sql = (
-        f'SELECT * FROM "{ISSUE_LIST.schema}".issues '
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-        f"ORDER BY raised_at DESC, id DESC LIMIT {arg(limit + 1)}"
-    )
-    rows = await pool.fetch(sql, *args)
+    where.common(node, status, category, cursor)
+    rows = await pool.fetch(
+        f'SELECT * FROM "{ISSUE_LIST.schema}".issues WHERE {where.sql} '
+        f"ORDER BY raised_at DESC, id DESC LIMIT {where.arg(limit + 1)}", *where.args)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
         s.IssueRow(
             id=str(r["id"]), node=r["node"], status=r["status"], category=r["category"],
             channel=r["channel"], title=r["title"],
-            assignee=_json(r["assignee"]),
+            assignee=json.loads(r["assignee"]) if r["assignee"] else None,
             raised_at=r["raised_at"].isoformat(), updated_at=r["updated_at"].isoformat(),
         )
         for r in rows
     ]
-    next_cursor = _make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None
+    next_cursor = make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None
     return s.IssuePage(items=items, next_cursor=next_cursor)
-
-
-def _json(value: str | None) -> dict | None:
-    import json
-
-    return json.loads(value) if value else None
-
-
-def _make_cursor(at: datetime, issue_id: UUID) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{issue_id}".encode()).decode()
-
-
-def _read_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        at, _, issue_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), UUID(issue_id)
-    except ValueError:
-        raise Invalid("the cursor is not one this service returned", field="cursor") from None

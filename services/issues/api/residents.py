@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.issues.api.deps import Pool
-from services.issues.api.issues import _make_cursor, _read_cursor
+from services.issues.api.filters import make_cursor, read_cursor
 from services.issues.projections import RESIDENT_FEED
 from shared.http import CurrentPrincipal
 from shared.sse import STREAM_RESPONSES, event_stream, start_after
@@ -56,7 +56,7 @@ async def my_issues(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> MyIssues:
     """The issues you raised or follow, newest first, each with its timeline oldest first."""
-    after = _read_cursor(cursor) if cursor else None
+    after = read_cursor(cursor) if cursor else None
     rows = await pool.fetch(
         f"SELECT i.*, f.since_seq FROM {_S}.followers f JOIN {_S}.issues i ON i.id = f.issue_id"
         f" WHERE f.person = $1 AND ($2::timestamptz IS NULL OR (i.raised_at, i.id) < ($2, $3))"
@@ -77,7 +77,7 @@ async def my_issues(
                        updated_at=r["updated_at"].isoformat(),
                        following="reporter" if r["since_seq"] == 1 else "merged",
                        timeline=timelines[str(r["id"])]) for r in rows],
-        next_cursor=_make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None,
+        next_cursor=make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None,
     )
 
 

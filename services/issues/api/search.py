@@ -15,8 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.issues.api.deps import Pool
-from services.issues.api.filters import Where
-from services.issues.api.issues import _make_cursor
+from services.issues.api.filters import Where, make_cursor
 from services.issues.domain.issue import STATUSES
 from services.issues.projections import SEARCH
 from shared.auth import Principal
@@ -85,7 +84,7 @@ async def search_issues(
                          category=r["category"], title=r["title"],
                          raised_at=r["raised_at"].isoformat(),
                          updated_at=r["updated_at"].isoformat()) for r in rows],
-        next_cursor=_make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None,
+        next_cursor=make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None,
     )
 
 
