@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from uuid import uuid4
 
 import pytest
 
@@ -73,8 +74,7 @@ async def test_the_street_rates_each_summoned_department_once(platform: Evaluati
     assert got["means"] == {"timeliness": 5.0, "effectiveness": 4.0, "attitude": 5.0}
     assert got["evaluations"][0]["whistle_id"] == wid
     # The street sees the evaluations made within its scope; another street sees none.
-    assert (await platform.evaluation.get("/v1/departments/km-gaj/evaluations",
-                                          headers=STREET)).json()["count"] == 1
+    await _eventually_listed(platform, "km-gaj", STREET, 1)
     other = await platform.evaluation.get("/v1/departments/km-gaj/evaluations",
                                           headers=OTHER_STREET)
     assert other.status_code == 200 and other.json()["count"] == 0
@@ -106,6 +106,7 @@ async def test_refusals_say_why_and_write_nothing(platform: Evaluating) -> None:
     assert_problem(await evaluate(platform, closed_wid, headers=DISTRICT), 403,
                    "the street or community that blew the whistle")
     assert_problem(await evaluate(platform, closed_wid, headers=URBAN), 403, "department_staff")
+    assert_problem(await evaluate(platform, str(uuid4()), headers=RESIDENT), 403, "resident")
     assert platform.events() == before
 
     path = "/v1/departments/km-cgj/evaluations"

@@ -63,6 +63,7 @@ class DepartmentEvaluations(BaseModel):
              name="evaluate_department")
 async def evaluate(body: EvaluateBody, who: CurrentPrincipal, app: Evaluation,
                    pool: Pool) -> EvaluationOut:
+    require_may_evaluate(who, None)
     whistle = await whistle_facts(pool, body.whistle_id)
     if whistle is None:
         raise NotFound(f"no whistle {body.whistle_id} (or the evaluation service has not "

@@ -48,11 +48,13 @@ def require_staff_over(who: Principal, node: str, doing: str) -> None:
     who.require_scope(node, doing)
 
 
-def require_may_evaluate(who: Principal, node: str) -> None:
+def require_may_evaluate(who: Principal, node: str | None) -> None:
+    """The role alone when the whistle's node is not known yet; then the scope too."""
     if who.role not in EVALUATORS:
         raise Forbidden(f"a {who.role} may not evaluate departments; the street or community "
                         "that blew the whistle does")
-    who.require_scope(node, "evaluate the departments of this whistle")
+    if node is not None:
+        who.require_scope(node, "evaluate the departments of this whistle")
 
 
 def require_may_see_evaluations(who: Principal, department: str) -> str | None:
