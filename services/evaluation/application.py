@@ -57,11 +57,19 @@ class EvaluationApplication(KpiRuleCommands, ServiceApplication):
 
     # -- surveys --------------------------------------------------------------------------
 
-    def open_survey(self, title: str, node: str, questions: list[Question],
-                    meta: Meta) -> Survey:
-        survey = Survey.open(uuid4(), title, node, questions, self.clock.now(), meta)
-        self.save(survey)
-        return survey
+    def open_survey(self, title: str, node: str, questions: list[Question], meta: Meta,
+                    survey_id: UUID | None = None) -> tuple[Survey, bool]:
+        """Returns the survey and whether this call opened it (False for a retry with the
+        same `survey_id`, from an Idempotency-Key, asking for the same campaign)."""
+        if survey_id is not None and (earlier := self._find(survey_id)) is not None:
+            return self._same_campaign(earlier, title, node, questions), False
+        survey = Survey.open(survey_id or uuid4(), title, node, questions, self.clock.now(),
+                             meta)
+        try:
+            self.save(survey)
+        except IntegrityError:  # the same key raced us: theirs won, ours is the retry
+            return self._same_campaign(self.get_survey(survey.id), title, node, questions), False
+        return survey, True
 
     def record_survey_response(self, survey_id: UUID, household: str, node: str,
                                answers: dict[str, Any], meta: Meta) -> Survey:
@@ -85,6 +93,12 @@ class EvaluationApplication(KpiRuleCommands, ServiceApplication):
         return survey
 
     # -- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _same_campaign(earlier: Any, title: str, node: str, questions: list[Question]) -> Survey:
+        if not isinstance(earlier, Survey) or not earlier.same_campaign(title, node, questions):
+            raise Conflict("this Idempotency-Key was already used for a different survey")
+        return earlier
 
     def _create_once(self, aggregate: A, already: Any) -> A:
         """Save a new aggregate whose id says what it is about; if one with that id exists

@@ -123,6 +123,19 @@ async def test_responses_roll_up_to_every_node_of_the_subtree(platform: Evaluati
         "status"] == "closed"
 
 
+async def test_a_retried_open_with_the_same_key_opens_one_survey(platform: Evaluating) -> None:
+    body = {"title": "测评", "node": "km.guandu.taihe", "questions": QUESTIONS}
+    key = {"Idempotency-Key": "d-01-2026-survey-1"}
+    first = await platform.evaluation.post("/v1/surveys", json=body, headers=DISTRICT | key)
+    again = await platform.evaluation.post("/v1/surveys", json=body, headers=DISTRICT | key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    other = await platform.evaluation.post("/v1/surveys", json=body | {"title": "别的"},
+                                           headers=DISTRICT | key)
+    assert_problem(other, 409, "Idempotency-Key")
+    assert platform.events() == 1
+
+
 async def test_refusals_say_why_and_write_nothing(platform: Evaluating) -> None:
     sid = await open_survey(platform)
     household, node, surveyor, answers = RESPONSES[0]
@@ -206,7 +219,7 @@ def test_a_large_survey_loads_from_a_snapshot_and_still_knows_every_household(
                            clock=ManualClock(datetime(2026, 11, 23, tzinfo=UTC)))
     try:
         meta = {"actor": {"sub": "d-01", "role": "district_staff", "name": ""}}
-        survey = app.open_survey("t", "km.guandu.taihe", QUESTIONS, meta)
+        survey, _ = app.open_survey("t", "km.guandu.taihe", QUESTIONS, meta)
         answers = RESPONSES[0][3]
         for n in range(SURVEY_SNAPSHOT_EVERY + 5):
             app.record_survey_response(survey.id, f"h-{n}", G03, answers, meta)

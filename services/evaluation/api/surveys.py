@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -75,14 +75,22 @@ def _out(survey: Survey) -> SurveyOut:
 
 
 @router.post("", status_code=201, response_model=SurveyOut, name="open_survey")
-async def open_survey(body: OpenBody, who: CurrentPrincipal, app: Evaluation,
-                      pool: Pool) -> SurveyOut:
+async def open_survey(body: OpenBody, who: CurrentPrincipal, app: Evaluation, pool: Pool,
+                      response: Response,
+                      idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+                      ) -> SurveyOut:
+    """Open a campaign over a subtree. Retrying with the same `Idempotency-Key` returns the
+    survey the first call opened (200), never a second one."""
     require_may_own_survey(who, body.node, "open a survey")
     await require_live_node(pool, body.node)
     questions = [q.model_dump(exclude_none=True) for q in body.questions]
+    survey_id = Survey.id_for(who.sub, idempotency_key) if idempotency_key else None
     with telemetry.span("evaluation open_survey", node=body.node):
-        survey = await run_in_threadpool(app.open_survey, body.title, body.node, questions,
-                                         meta(who))
+        survey, created = await run_in_threadpool(app.open_survey, body.title, body.node,
+                                                  questions, meta(who), survey_id)
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/surveys/{survey.id}"
     return _out(survey)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -25,6 +25,7 @@ MAX_QUESTIONS = 50
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 Meta = dict[str, Any]
 Question = dict[str, Any]
+_IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/evaluation/surveys/idempotency")
 
 
 def check_questions(questions: list[Question]) -> None:
@@ -65,6 +66,13 @@ def check_answers(questions: list[Question], answers: dict[str, Any]) -> None:
                           f"{expected(q)}", field=f"answers.{key}")
 
 
+def cleaned(questions: list[Question]) -> list[Question]:
+    """Questions as stored: options only on a choice."""
+    return [{"key": q["key"], "text": q.get("text", ""), "kind": q["kind"],
+             **({"options": list(q["options"])} if q["kind"] == "choice" else {})}
+            for q in questions]
+
+
 def fits(question: Question, value: Any) -> bool:
     kind = question["kind"]
     if kind == "yes_no":
@@ -85,6 +93,11 @@ def expected(question: Question) -> str:
 class Survey(TieredAggregate):
     TOPIC = "gongzhi.survey"
 
+    @staticmethod
+    def id_for(owner: str, idempotency_key: str) -> UUID:
+        """A retried open with the same key finds the survey it already opened."""
+        return uuid5(_IDEMPOTENCY_NS, f"{owner}\x1f{idempotency_key}")
+
     class Created(TieredAggregate.Event, Aggregate.Created):
         TOPIC = "gongzhi.survey.created.v1"  # required by eventsourcing; never emitted
 
@@ -103,11 +116,12 @@ class Survey(TieredAggregate):
     def open(cls, id: UUID, title: str, node: str, questions: list[Question], now: datetime,
              meta: Meta) -> Survey:
         check_questions(questions)
-        cleaned = [{"key": q["key"], "text": q.get("text", ""), "kind": q["kind"],
-                    **({"options": list(q["options"])} if q["kind"] == "choice" else {})}
-                   for q in questions]
-        return cls(id=id, title=title, node=node, questions=cleaned, at=now.isoformat(),
-                   tier=node, meta=meta)
+        return cls(id=id, title=title, node=node, questions=cleaned(questions),
+                   at=now.isoformat(), tier=node, meta=meta)
+
+    def same_campaign(self, title: str, node: str, questions: list[Question]) -> bool:
+        """Whether a retried open asks for this very survey."""
+        return (self.title, self.node, self.questions) == (title, node, cleaned(questions))
 
     def record_response(self, household: str, node: str, answers: dict[str, Any],
                         now: datetime, meta: Meta) -> None:
