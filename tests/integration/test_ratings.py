@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from tests.integration.conftest import T0
 from tests.integration.test_issues_api import COMMUNITY, RESIDENT, issue_body
 from tests.integration.test_refusals import assert_problem
 from tests.utils.city import SMALL_CITY, register_small_city
+from tests.utils.issue_events import IssueStory, projected
 from tests.utils.serve import serve
 from tests.utils.store import count_events, stored_events
 from tests.utils.tokens import bearer
@@ -252,8 +253,6 @@ async def test_refusals_say_why_and_write_nothing(platform: Evaluating) -> None:
 
 async def test_the_read_model_counts_an_event_handed_over_twice_once(settings: Settings) -> None:
     """The projection itself, given the same rated and absorbed events twice."""
-    from tests.utils.issue_events import IssueStory, projected
-
     story = IssueStory("km.guandu.taihe.heping", "t", "r-1")
     absorbed = story.event("absorbed", duplicate_id="d", reporters=["r-2", "r-3"])
     resolved = story.event("resolved", resolution="ok", evidence=[], round=1,
@@ -264,3 +263,28 @@ async def test_the_read_model_counts_an_event_handed_over_twice_once(settings: S
         row = await conn.fetchrow(f'SELECT * FROM "{RESOLUTIONS.schema}".issues')
         assert sorted(row["reporters"]) == ["r-1", "r-2", "r-3"]
         assert (row["status"], row["round"]) == ("resolved", 1)
+
+
+async def test_older_issue_events_without_round_reporters_or_at(settings: Settings) -> None:
+    """Logs written before the issues service added rounds, reporters and `at`."""
+    story = IssueStory("km.guandu.taihe.heping", "t", "r-1")
+
+    def legacy(name: str, **data: Any):
+        e = story.event(name, **data)
+        return replace(e, data={k: v for k, v in e.data.items() if k != "at"})
+
+    events = [legacy("raised", node="km.guandu.taihe.heping", category="environment",
+                     reporter="r-1"),
+              legacy("escalated", to_node="km.guandu.taihe", from_node="km.guandu.taihe.heping",
+                     reason="r"),
+              legacy("resolved", resolution="ok", evidence=[])]
+    async with projected(settings.database_url, RESOLUTIONS) as (conn, apply):
+        await apply(events)
+        row = await conn.fetchrow(f'SELECT * FROM "{RESOLUTIONS.schema}".issues')
+        assert (row["status"], row["round"], row["reporters"]) == ("resolved", 1, ["r-1"])
+        assert row["handling_node"] == "km.guandu.taihe"
+        assert row["resolved_at"].isoformat() == events[-1].time  # the envelope's time
+        await apply([legacy("reopened", reason="r"), legacy("resolved", resolution="again",
+                                                            evidence=[])])
+        row = await conn.fetchrow(f'SELECT * FROM "{RESOLUTIONS.schema}".issues')
+        assert (row["status"], row["round"]) == ("resolved", 2)
