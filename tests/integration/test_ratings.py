@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -257,12 +258,19 @@ async def test_the_read_model_counts_an_event_handed_over_twice_once(settings: S
     absorbed = story.event("absorbed", duplicate_id="d", reporters=["r-2", "r-3"])
     resolved = story.event("resolved", resolution="ok", evidence=[], round=1,
                            reporters=["r-1", "r-2", "r-3"])
+    rated = replace(story.event("x"), type="gongzhi.rating.issue_rated.v1",
+                    source="/gongzhi/evaluation", subject=str(uuid4()), data={
+                        "issue_id": story.id, "round": 1, "rater": "r-2", "verdict": "satisfied",
+                        "comment": "", "node": "km.guandu.taihe.heping",
+                        "handling_node": "km.guandu.taihe.heping", "category": "environment",
+                        "at": T0.isoformat()})
     async with projected(settings.database_url, RESOLUTIONS) as (conn, apply):
         for _ in range(2):
-            await apply([story.raised, absorbed, resolved])
+            await apply([story.raised, absorbed, resolved, rated])
         row = await conn.fetchrow(f'SELECT * FROM "{RESOLUTIONS.schema}".issues')
         assert sorted(row["reporters"]) == ["r-1", "r-2", "r-3"]
         assert (row["status"], row["round"]) == ("resolved", 1)
+        assert await conn.fetchval(f'SELECT count(*) FROM "{RESOLUTIONS.schema}".ratings') == 1
 
 
 async def test_older_issue_events_without_round_reporters_or_at(settings: Settings) -> None:
