@@ -4,41 +4,27 @@ the store append, the relay's publish and the projections' processing."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from tests.system.test_platform import _read_until
+from tests.utils.platform import gongzhi_up
 from tests.utils.ports import free_port_block
 from tests.utils.wait import eventually_sync
 
 BUILDING = "km.guandu.taihe.heping.g01.y001.b01"
-GONGZHI = [sys.executable, "-m", "gongzhi.cli"]
 
 
 def test_one_trace_follows_an_issue_through_kafka(tmp_path: Path) -> None:
-    home = tmp_path / "gz"
-    base, kafka_port, zipkin_port = free_port_block(4), free_port_block(1), free_port_block(1)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["OTEL_BSP_SCHEDULE_DELAY"] = "200"  # export spans promptly
-    up = subprocess.Popen(
-        [*GONGZHI, "up", "--home", str(home), "--base-port", str(base), "--transport", "kafka",
-         "--kafka-port", str(kafka_port), "--zipkin-port", str(zipkin_port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        printed = _read_until(up, "Press Ctrl-C", timeout=300)
-        assert f"127.0.0.1:{kafka_port}" in printed and f"127.0.0.1:{zipkin_port}" in printed
-        token = subprocess.run(
-            [*GONGZHI, "token", "--role", "district_staff", "--scope", "km.guandu",
-             "--home", str(home)], capture_output=True, text=True, check=True, env=env,
-        ).stdout.strip()
-        auth = {"Authorization": f"Bearer {token}"}
-        issues = f"http://127.0.0.1:{base}"
+    kafka_port, zipkin_port = free_port_block(1), free_port_block(1)
+    with gongzhi_up(tmp_path, "--transport", "kafka", "--kafka-port", str(kafka_port),
+                    "--zipkin-port", str(zipkin_port), start_timeout=300,
+                    OTEL_BSP_SCHEDULE_DELAY="200") as gz:  # export spans promptly
+        assert f"127.0.0.1:{kafka_port}" in gz.printed
+        assert f"127.0.0.1:{zipkin_port}" in gz.printed
+        auth = gz.token("district_staff", "km.guandu")
+        issues = gz.url("issues")
         summary = f"{issues}/v1/tiers/km.guandu.taihe/summary"
         eventually_sync(lambda: httpx.get(summary, headers=auth).status_code,
                         lambda code: code == 200, timeout=120)
@@ -65,8 +51,10 @@ def test_one_trace_follows_an_issue_through_kafka(tmp_path: Path) -> None:
         kinds = {s.get("kind") for s in found}
         assert {"SERVER", "PRODUCER", "CONSUMER"} <= kinds
         assert {s["traceId"] for s in found} == {trace_id}
-        assert {s["localEndpoint"]["serviceName"] for s in found} == {"gongzhi-issues"}
-    finally:
-        up.send_signal(signal.SIGINT)
-        out, _ = up.communicate(timeout=120)
-    assert up.returncode == 0, out
+        # The evaluation service's read models consume the same events: the trace goes on
+        # into the other service, as consumer spans, children of the issues' publish.
+        by_service = {s["localEndpoint"]["serviceName"] for s in found}
+        assert "gongzhi-issues" in by_service and by_service <= {"gongzhi-issues",
+                                                                 "gongzhi-evaluation"}
+        assert {s["kind"] for s in found
+                if s["localEndpoint"]["serviceName"] == "gongzhi-evaluation"} <= {"CONSUMER"}

@@ -4,45 +4,26 @@ urban management lets the deadline pass, and the watcher (every half second) mar
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.system.test_platform import _read_until
-from tests.utils.ports import free_port_block
+from tests.utils.platform import gongzhi_up
 from tests.utils.wait import eventually_sync
 
-GONGZHI = [sys.executable, "-m", "gongzhi.cli"]
 BUILDING = "km.guandu.taihe.heping.g01.y001.b01"
 
 
 def test_the_whistle_case_on_the_running_platform(tmp_path: Path) -> None:
-    home, base = tmp_path / "gz", free_port_block(4)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["GONGZHI_WATCH_SECONDS"] = "0.5"
-    up = subprocess.Popen([*GONGZHI, "up", "--home", str(home), "--base-port", str(base)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-
-    def token(role: str, scope: str, *extra: str) -> dict[str, str]:
-        out = subprocess.run([*GONGZHI, "token", "--role", role, "--scope", scope, *extra,
-                              "--home", str(home)], capture_output=True, text=True, check=True,
-                             env=env).stdout.strip()
-        return {"Authorization": f"Bearer {out}"}
-
-    try:
-        _read_until(up, "Press Ctrl-C", timeout=120)
-        issues, grid = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 1}"
-        resident = token("resident", "km.guandu.taihe.heping", "--sub", "r-200")
-        community = token("community_staff", "km.guandu.taihe.heping")
-        street = token("street_staff", "km.guandu.taihe")
-        district = token("district_staff", "km.guandu")
-        urban = token("department_staff", "km.guandu", "--department", "km-cgj")
-        police = token("department_staff", "km.guandu", "--department", "km-gaj")
+    with gongzhi_up(tmp_path, GONGZHI_WATCH_SECONDS="0.5") as gz:
+        issues, grid = gz.url("issues"), gz.url("grid")
+        resident = gz.token("resident", "km.guandu.taihe.heping", "--sub", "r-200")
+        community = gz.token("community_staff", "km.guandu.taihe.heping")
+        street = gz.token("street_staff", "km.guandu.taihe")
+        district = gz.token("district_staff", "km.guandu")
+        urban = gz.token("department_staff", "km.guandu", "--department", "km-cgj")
+        police = gz.token("department_staff", "km.guandu", "--department", "km-gaj")
 
         eventually_sync(lambda: httpx.get(f"{issues}/v1/tiers/km.guandu/summary",
                                           headers=district).status_code, lambda c: c == 200)
@@ -84,7 +65,3 @@ def test_the_whistle_case_on_the_running_platform(tmp_path: Path) -> None:
                                     lambda i: i["whistles"] == [wid])
         assert issue_now["handling_node"] == "km.guandu.taihe"
         time.sleep(0.5)
-    finally:
-        up.send_signal(signal.SIGINT)
-        out, _ = up.communicate(timeout=60)
-    assert up.returncode == 0, out

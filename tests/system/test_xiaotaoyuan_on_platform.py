@@ -7,44 +7,25 @@ it once (评事) — a second "unsatisfied" goes to the street's supervision ins
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from tests.system.test_platform import _read_until
-from tests.utils.ports import free_port_block
+from tests.utils.platform import gongzhi_up
 from tests.utils.wait import eventually_sync
 
-GONGZHI = [sys.executable, "-m", "gongzhi.cli"]
 COMMUNITY_NODE = "nj.gulou.rehenan.xiaotaoyuan"
 COMPOUND = "nj.gulou.rehenan.xiaotaoyuan.jjy102"
 HOUSEHOLDS = [f"jjy102-b1-{n}" for n in (101, 102, 201, 202, 301, 302, 401, 402, 501)]
 
 
 def test_the_xiaotaoyuan_case_on_the_running_platform(tmp_path: Path) -> None:
-    home, base = tmp_path / "gz", free_port_block(4)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["GONGZHI_WATCH_SECONDS"] = "0.5"
-    up = subprocess.Popen([*GONGZHI, "up", "--home", str(home), "--base-port", str(base)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-
-    def token(role: str, scope: str, *extra: str) -> dict[str, str]:
-        out = subprocess.run([*GONGZHI, "token", "--role", role, "--scope", scope, *extra,
-                              "--home", str(home)], capture_output=True, text=True, check=True,
-                             env=env).stdout.strip()
-        return {"Authorization": f"Bearer {out}"}
-
-    try:
-        _read_until(up, "Press Ctrl-C", timeout=120)
-        issues, evaluation = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 3}"
-        residents = [token("resident", COMMUNITY_NODE, "--sub", f"xty-{n}") for n in range(9)]
-        community = token("community_staff", COMMUNITY_NODE, "--sub", "xty-staff")
-        street = token("street_staff", "nj.gulou.rehenan", "--sub", "rhn-staff")
+    with gongzhi_up(tmp_path, GONGZHI_WATCH_SECONDS="0.5") as gz:
+        issues, evaluation = gz.url("issues"), gz.url("evaluation")
+        residents = [gz.token("resident", COMMUNITY_NODE, "--sub", f"xty-{n}") for n in range(9)]
+        community = gz.token("community_staff", COMMUNITY_NODE, "--sub", "xty-staff")
+        street = gz.token("street_staff", "nj.gulou.rehenan", "--sub", "rhn-staff")
         eventually_sync(lambda: httpx.get(f"{issues}/v1/tiers/{COMMUNITY_NODE}/summary",
                                           headers=community).status_code, lambda c: c == 200,
                         timeout=60)
@@ -152,7 +133,3 @@ def test_the_xiaotaoyuan_case_on_the_running_platform(tmp_path: Path) -> None:
         assert note["data"]["supervisor"] == "nj.gulou.rehenan"
         board = httpx.get(f"{issues}/v1/issues?node=nj.gulou.rehenan", headers=street).json()
         assert {i["id"] for i in board["items"]} == {issue["id"], duplicate["id"]}
-    finally:
-        up.send_signal(signal.SIGINT)
-        out, _ = up.communicate(timeout=60)
-    assert up.returncode == 0, out
