@@ -22,3 +22,11 @@ async def forever(name: str, step: Callable[[], Awaitable[None]]) -> None:
             log.exception("%s stopped; restarting in %.1fs", name, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 10.0)
+
+
+def every(seconds: float, step: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """A step for `forever` that does `step`, then rests: a watcher's whole loop."""
+    async def once_then_rest() -> None:
+        await step()
+        await asyncio.sleep(seconds)
+    return once_then_rest

@@ -11,12 +11,13 @@ from services.grid.api.people import router as people_router
 from services.grid.api.whistles import router as whistles_router
 from services.grid.application import GridApplication
 from services.grid.projections import PROJECTIONS
-from services.grid.watcher import watch
+from services.grid.watcher import check_once
 from services.grid.webhooks import WEBHOOKS, WebhookSender
 from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings
+from shared.supervise import every
 
 __all__ = ["PROJECTIONS", "create_app"]  # `gongzhi rebuild` finds the read models here
 
@@ -28,7 +29,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         grid: GridApplication = app.state.application
         sender = WebhookSender(app.state.pool, grid.webhook_secret)
         return [
-            ("deadline watcher", lambda: watch(grid, app.state.pool, settings.watch_seconds)),
+            ("deadline watcher",
+             every(settings.watch_seconds, lambda: check_once(grid, app.state.pool))),
             ("webhook sender", lambda: sender.run(settings.consumer_poll_seconds)),
         ]
 

@@ -7,8 +7,6 @@ on a race, so any number of replicas may watch at once: each overdue is stored o
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 from starlette.concurrency import run_in_threadpool
 
@@ -29,8 +27,3 @@ async def check_once(grid: GridApplication, pool: asyncpg.Pool) -> int:
         marked += len(await run_in_threadpool(grid.mark_overdue, row["whistle_id"], WATCHER))
     return marked
 
-
-async def watch(grid: GridApplication, pool: asyncpg.Pool, every_seconds: float) -> None:
-    while True:
-        await check_once(grid, pool)
-        await asyncio.sleep(every_seconds)

@@ -15,11 +15,12 @@ from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
 from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
 from services.issues.projections import PROJECTIONS
-from services.issues.watcher import watch
+from services.issues.watcher import check_once
 from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings
+from shared.supervise import every
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def background(app: FastAPI):
         issues: IssuesApplication = app.state.application
         return [("deadline watcher",
-                 lambda: watch(issues, app.state.pool, settings.watch_seconds))]
+                 every(settings.watch_seconds, lambda: check_once(issues, app.state.pool)))]
 
     return build_service(
         settings=settings,

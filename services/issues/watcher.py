@@ -9,8 +9,6 @@ store a supervision twice.
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 from starlette.concurrency import run_in_threadpool
 
@@ -33,8 +31,3 @@ async def check_once(issues: IssuesApplication, pool: asyncpg.Pool) -> int:
         stored += len(await run_in_threadpool(issues.supervise_overdue, row["id"], WATCHER))
     return stored
 
-
-async def watch(issues: IssuesApplication, pool: asyncpg.Pool, every_seconds: float) -> None:
-    while True:
-        await check_once(issues, pool)
-        await asyncio.sleep(every_seconds)

@@ -12,22 +12,16 @@ from collections.abc import Sequence
 import asyncpg
 from starlette.concurrency import run_in_threadpool
 
-from services.issues.application import IssuesApplication, RaiseIssue
-from services.issues.placement import Place, placement_of
+from services.issues.application import RaiseIssue
+from services.issues.policies.base import IssuesPolicy
 from shared.bus.envelope import Envelope
-from shared.projections.projection import Projection
 
 log = logging.getLogger("gongzhi.issues.policies")
 
 
-class RaisePatrolProblems(Projection):
+class RaisePatrolProblems(IssuesPolicy):
     schema = "issues_policy_patrols"
     streams = ("grid",)
-    ddl = ""
-
-    def __init__(self, issues: IssuesApplication, place: Place = placement_of) -> None:
-        self.issues = issues
-        self.place = place  # where a node sits in the tree, from this service's tier copy
 
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]

@@ -15,24 +15,17 @@ from uuid import UUID
 import asyncpg
 from starlette.concurrency import run_in_threadpool
 
-from services.issues.application import IssuesApplication
-from services.issues.placement import Place, placement_of
+from services.issues.policies.base import IssuesPolicy
 from shared.bus.envelope import Envelope
 from shared.errors import NotFound
-from shared.projections.projection import Projection
 
 log = logging.getLogger("gongzhi.issues.policies")
 RATED = "gongzhi.rating.issue_rated.v1"
 
 
-class ReopenUnsatisfied(Projection):
+class ReopenUnsatisfied(IssuesPolicy):
     schema = "issues_policy_rated"
     streams = ("evaluation",)
-    ddl = ""
-
-    def __init__(self, issues: IssuesApplication, place: Place = placement_of) -> None:
-        self.issues = issues
-        self.place = place  # where a node sits in the tree, from this service's tier copy
 
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]

@@ -9,21 +9,16 @@ from uuid import UUID
 import asyncpg
 from starlette.concurrency import run_in_threadpool
 
-from services.issues.application import IssuesApplication
+from services.issues.policies.base import IssuesPolicy
 from shared.bus.envelope import Envelope
 from shared.errors import NotFound
-from shared.projections.projection import Projection
 
 log = logging.getLogger("gongzhi.issues.policies")
 
 
-class MarkWhistled(Projection):
+class MarkWhistled(IssuesPolicy):
     schema = "issues_policy_whistled"
     streams = ("grid",)
-    ddl = ""  # nothing of its own beyond the runner's positions
-
-    def __init__(self, issues: IssuesApplication) -> None:
-        self.issues = issues
 
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
