@@ -24,16 +24,9 @@ from shared.db import create_pool
 from shared.eventstore import open_application
 from shared.projections.runner import ProjectionRunner
 from shared.sealing import Sealer
-from shared.tiers import ancestors_and_self
 
 META = {"actor": {"sub": "bench", "role": "admin", "name": ""}}
 NODES = [f"km.guandu.s{s}.c{c}.g{g}" for s in range(4) for c in range(5) for g in range(3)]
-
-
-def placement(node: str) -> Placement:
-    """The bench's synthetic nodes: district, street, community, grid below the city."""
-    levels = ("city", "district", "street", "community", "grid")
-    return Placement(list(zip(ancestors_and_self(node), levels, strict=True)), "daily")
 
 
 def write_events(url: str, raises: int) -> int:
@@ -48,7 +41,7 @@ def write_events(url: str, raises: int) -> int:
                              description="", category="safety", channel="app", location=None,
                              photos=[], contact=None)
             issue, _ = app.raise_issue(cmd, reporter="r", meta=META,
-                                       placement=placement(cmd.node))
+                                       placement=Placement.by_depth(cmd.node))
             if i % 3 == 0:
                 app.acknowledge(issue.id, "", META)
 

@@ -12,7 +12,7 @@ import asyncpg
 from services.issues.projections import TIER_TREE
 from shared.errors import Invalid
 from shared.projections.tier_tree import effective_mode
-from shared.tiers import ancestors_and_self
+from shared.tiers import LEVELS, ancestors_and_self
 
 Place = Callable[[Any, str], Awaitable["Placement"]]
 
@@ -21,6 +21,12 @@ Place = Callable[[Any, str], Awaitable["Placement"]]
 class Placement:
     ancestry: list[tuple[str, str]]  # (path, level), root first, the node itself last
     mode: str  # daily or emergency
+
+    @classmethod
+    def by_depth(cls, node: str, mode: str = "daily") -> Placement:
+        """For tools and tests whose nodes skip no level (city.district.street...): each
+        label's level is its depth. Services read the real tree (`placement_of`)."""
+        return cls(list(zip(ancestors_and_self(node), LEVELS, strict=False)), mode)
 
 
 async def placement_of(db: asyncpg.Pool | asyncpg.Connection, node: str) -> Placement:

@@ -7,17 +7,20 @@ import base64
 import os
 import threading
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import psycopg
 
 from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.issue import Issue
+from services.issues.placement import Placement
 from shared.eventstore import open_application
 from shared.sealing import Sealer
 from shared.settings import Settings
 
 META = {"actor": {"sub": "t", "role": "admin", "name": ""}}
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CMD = RaiseIssue(node="km.a", title="t", description="", category="safety", channel="app",
                  location=None, photos=[], contact=None)
 
@@ -35,7 +38,8 @@ def test_concurrent_commands_share_transactions_and_all_commit(settings: Setting
         def work() -> None:
             barrier.wait()
             for _ in range(10):
-                app.raise_issue(CMD, reporter="r", meta=META)
+                app.raise_issue(CMD, reporter="r", meta=META,
+                                placement=Placement.by_depth(CMD.node))
 
         threads = [threading.Thread(target=work) for _ in range(24)]
         for t in threads:
@@ -47,7 +51,8 @@ def test_concurrent_commands_share_transactions_and_all_commit(settings: Setting
         with psycopg.connect(settings.database_url) as conn:
             ids = [r[0] for r in conn.execute(
                 "SELECT notification_id FROM issues.issues_events ORDER BY 1").fetchall()]
-        assert len(ids) == 240 and ids == list(range(ids[0], ids[0] + 240))  # no gaps
+        # Each raise stores two events (raised, triaged): 480, in order, with no gaps.
+        assert len(ids) == 480 and ids == list(range(ids[0], ids[0] + 480))
     finally:
         app.close()
 
@@ -55,12 +60,13 @@ def test_concurrent_commands_share_transactions_and_all_commit(settings: Setting
 def test_a_conflict_in_a_shared_batch_fails_only_the_loser(settings: Settings) -> None:
     app = open_issues(settings)
     try:
-        issue, _ = app.raise_issue(CMD, reporter="r", meta=META)
+        issue, _ = app.raise_issue(CMD, reporter="r", meta=META,
+                                   placement=Placement.by_depth(CMD.node))
         # Two stale copies of one issue both acknowledge it, in one batch with a new issue:
         # the first acknowledgement and the new issue commit; only the second fails.
         first, second = app.get_issue(issue.id), app.get_issue(issue.id)
-        first.acknowledge("a", META)
-        second.acknowledge("b", META)
+        first.acknowledge("a", T0, META)
+        second.acknowledge("b", T0, META)
         fresh = Issue(id=uuid4(), node="km.a", title="t", description="", category="safety",
                       channel="app", location=None, photos=[], contact_sealed=None,
                       reporter="x", fingerprint="f", tier="km.a", meta=META)

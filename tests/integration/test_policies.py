@@ -28,7 +28,7 @@ def envelope(type_: str, data: dict) -> Envelope:
 
 async def placed(_conn: object, node: str) -> Placement:
     """Where the test's nodes sit; the policies' own tier read model is not running here."""
-    return Placement([("km", "city"), ("km.a", "district")][: node.count(".") + 1], "daily")
+    return Placement.by_depth(node)
 
 
 def issues_app(settings: Settings) -> IssuesApplication:

@@ -9,6 +9,7 @@ import os
 from aiokafka import AIOKafkaConsumer
 
 from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.placement import Placement
 from shared.bus.cloudevents import topic_for
 from shared.eventstore import open_application
 from shared.relay import Relay
@@ -28,7 +29,8 @@ def write_issues(settings: Settings, n: int, acknowledge_every: int = 0) -> int:
             cmd = RaiseIssue(node=NODES[i % 3], title=f"t{i}", description="",
                              category="safety", channel="app", location=None, photos=[],
                              contact=None)
-            issue, _ = app.raise_issue(cmd, reporter="r", meta=META)
+            issue, _ = app.raise_issue(cmd, reporter="r", meta=META,
+                                       placement=Placement.by_depth(cmd.node))
             if acknowledge_every and i % acknowledge_every == 0:
                 app.acknowledge(issue.id, "", META)
         return app.recorder.max_notification_id() or 0
