@@ -6,8 +6,10 @@
 | resolutions    | issues, evaluation | who may rate what; GET /v1/issues/{id}/ratings |
 | whistles done  | grid, evaluation | department evaluations |
 | survey results | evaluation | GET /v1/surveys/{id}/results     |
+| kpi facts      | issues, grid, evaluation | KPI reports, rankings, accountability |
 """
 
+from services.evaluation.projections.kpi_facts import KPI_FACTS
 from services.evaluation.projections.resolutions import Resolutions
 from services.evaluation.projections.survey_results import SurveyResults
 from services.evaluation.projections.whistles_done import WhistlesDone
@@ -20,4 +22,5 @@ RESOLUTIONS = Resolutions()
 WHISTLES_DONE = WhistlesDone()
 SURVEY_RESULTS = SurveyResults()
 
-PROJECTIONS: list[Projection] = [TIER_TREE, RESOLUTIONS, WHISTLES_DONE, SURVEY_RESULTS]
+PROJECTIONS: list[Projection] = [TIER_TREE, RESOLUTIONS, WHISTLES_DONE, SURVEY_RESULTS,
+                                 KPI_FACTS]

@@ -1,0 +1,64 @@
+"""Any dashboard or ranking as CSV or as an Excel workbook, with Chinese headers.
+
+A table is a title, its columns (key and header) and its rows (dicts as the JSON answer
+holds them); the same rows go to every format, so a spreadsheet holds exactly the numbers
+the API returned. Rates stay numbers (0.85), shown as percentages in Excel; CSV starts with
+a byte-order mark so that Excel on a Chinese desktop reads it as UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from services.evaluation.kpi.definitions import Column
+
+Format = Literal["json", "csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PERCENT = ("_rate", "_coverage", "_index")
+
+
+def table_bytes(fmt: str, title: str, columns: Sequence[Column],
+                rows: Sequence[dict[str, Any]]) -> bytes:
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([c.header for c in columns])
+        writer.writerows([_cell(row.get(c.key)) for c in columns] for row in rows)
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]  # Excel's limit on sheet names
+    sheet.append([c.header for c in columns])
+    for row in rows:
+        sheet.append([_cell(row.get(c.key)) for c in columns])
+    for i, column in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = max(10, 2 * len(column.header) + 2)
+        if column.key.endswith(_PERCENT):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = "0.00%"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def export(fmt: str, name: str, title: str, columns: Sequence[Column],
+           rows: Sequence[dict[str, Any]]) -> Response:
+    """The table as a download named `name`.<fmt>."""
+    media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    return Response(table_bytes(fmt, title, columns, rows), media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return value

@@ -1,0 +1,178 @@
+"""The facts every KPI is counted from, one row per thing that happened, with its business
+time (`at` of the emitting service's clock; the envelope's time for events older than `at`).
+
+Nothing here is a counter: a month's figures, as of any instant, are counted at query time
+from the facts dated at or before that instant (projections/kpi_queries.py), so "as of" a
+past moment and "recompute with today's weights" need no replay and touch no event.
+
+- `issues`: where each issue was raised and when, its first triage's deadlines, when it
+  was first acknowledged, when it was merged into another (a duplicate counts in its
+  survivor, not twice);
+- `resolutions`, `reopenings`: one row per round resolved and per reopening;
+- `ratings`: one row per rating (one per rater per round);
+- `summons`: one row per (whistle, summoned department): where and when it was blown, the
+  report-in deadline, when the department reported in;
+- `evaluations`: one row per department evaluation (社区评部门);
+- `departments`: code → name, for tables people read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from services.evaluation.projections.business_time import business_time
+from shared.bus.envelope import Envelope
+from shared.projections.projection import Projection
+
+
+def _when(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
+
+
+def _rows(e: Envelope) -> tuple[str, tuple] | list[tuple[str, tuple]] | None:
+    """The statement (by name) and its arguments an event adds to the facts."""
+    d, at = e.data, business_time(e)
+    match e.type:
+        case "gongzhi.issue.raised.v1":
+            return "raised", (e.subject, d["node"], at)
+        case "gongzhi.issue.triaged.v1":
+            return "triaged", (e.subject, _when(d.get("ack_by")), _when(d.get("resolve_by")),
+                               d.get("handling_node"))
+        case "gongzhi.issue.acknowledged.v1":
+            return "acknowledged", (e.subject, at)
+        case "gongzhi.issue.escalated.v1":
+            return "escalated", (e.subject, d["to_node"])
+        case "gongzhi.issue.resolved.v1":
+            return "resolved", (e.subject, d.get("round"), at)
+        case "gongzhi.issue.reopened.v1":
+            return "reopened", (e.subject, d["round"], at)
+        case "gongzhi.issue.merged.v1":
+            return "merged", (e.subject, at)
+        case "gongzhi.rating.issue_rated.v1":
+            return "rated", (e.subject, d["issue_id"], d["round"], d["verdict"], at)
+        case "gongzhi.whistle.blown.v1":
+            return [("blown", (e.subject, code, d["node"], at, _when(deadline)))
+                    for code, deadline in d["summons"].items()]
+        case "gongzhi.whistle.department_reported.v1":
+            return "reported", (e.subject, d["department"], at)
+        case "gongzhi.department_evaluation.recorded.v1":
+            return "evaluated", (e.subject, d["whistle_id"], d["department"], d["node"], at,
+                                 d["timeliness"], d["effectiveness"], d["attitude"])
+        case "gongzhi.department.registered.v1":
+            return "department", (d["code"], d["name"])
+    return None
+
+
+# In this order, so that a row exists before a later event of the same batch updates it.
+# A missing `round` (logs older than rounds) is the next one for that issue.
+_STATEMENTS = {
+    "raised": "INSERT INTO {s}.issues (id, node, handling_node, raised_at) "
+              "VALUES ($1, $2, $2, $3) ON CONFLICT (id) DO NOTHING",
+    "triaged": "UPDATE {s}.issues SET ack_by = coalesce(ack_by, $2), "
+               "resolve_by = coalesce(resolve_by, $3), "
+               "handling_node = coalesce($4, handling_node) WHERE id = $1",
+    "acknowledged": "UPDATE {s}.issues SET acknowledged_at = coalesce(acknowledged_at, $2) "
+                    "WHERE id = $1",
+    "escalated": "UPDATE {s}.issues SET handling_node = $2 WHERE id = $1",
+    "resolved": "INSERT INTO {s}.resolutions (issue_id, round, resolved_at) VALUES ($1, "
+                "coalesce($2, (SELECT count(*) + 1 FROM {s}.resolutions WHERE issue_id = $1)),"
+                " $3) ON CONFLICT DO NOTHING",
+    "reopened": "INSERT INTO {s}.reopenings (issue_id, round, reopened_at) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING",
+    "merged": "UPDATE {s}.issues SET merged_at = coalesce(merged_at, $2) WHERE id = $1",
+    "rated": "INSERT INTO {s}.ratings (id, issue_id, round, verdict, rated_at) "
+             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    "blown": "INSERT INTO {s}.summons (whistle_id, department, node, blown_at, deadline) "
+             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    "reported": "UPDATE {s}.summons SET reported_at = coalesce(reported_at, $3) "
+                "WHERE whistle_id = $1 AND department = $2",
+    "evaluated": "INSERT INTO {s}.evaluations (id, whistle_id, department, node, "
+                 "evaluated_at, timeliness, effectiveness, attitude) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+    "department": "INSERT INTO {s}.departments (code, name) VALUES ($1, $2) "
+                  "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
+}
+
+
+class KpiFacts(Projection):
+    schema = "evaluation_kpi_facts"
+    streams = ("issues", "grid", "evaluation")
+    ddl = """
+    CREATE TABLE IF NOT EXISTS {schema}.issues (
+        id uuid PRIMARY KEY,
+        node text NOT NULL,
+        handling_node text NOT NULL,
+        raised_at timestamptz NOT NULL,
+        ack_by timestamptz,
+        resolve_by timestamptz,
+        acknowledged_at timestamptz,
+        merged_at timestamptz
+    );
+    CREATE INDEX IF NOT EXISTS issues_node ON {schema}.issues (node text_pattern_ops, raised_at);
+    CREATE INDEX IF NOT EXISTS issues_raised ON {schema}.issues (raised_at);
+    CREATE TABLE IF NOT EXISTS {schema}.resolutions (
+        issue_id uuid NOT NULL,
+        round int NOT NULL,
+        resolved_at timestamptz NOT NULL,
+        PRIMARY KEY (issue_id, round)
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.reopenings (
+        issue_id uuid NOT NULL,
+        round int NOT NULL,
+        reopened_at timestamptz NOT NULL,
+        PRIMARY KEY (issue_id, round)
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.ratings (
+        id uuid PRIMARY KEY,
+        issue_id uuid NOT NULL,
+        round int NOT NULL,
+        verdict text NOT NULL,
+        rated_at timestamptz NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS ratings_issue ON {schema}.ratings (issue_id);
+    CREATE TABLE IF NOT EXISTS {schema}.summons (
+        whistle_id uuid NOT NULL,
+        department text NOT NULL,
+        node text NOT NULL,
+        blown_at timestamptz NOT NULL,
+        deadline timestamptz NOT NULL,
+        reported_at timestamptz,
+        PRIMARY KEY (whistle_id, department)
+    );
+    CREATE INDEX IF NOT EXISTS summons_node ON {schema}.summons (node text_pattern_ops);
+    CREATE INDEX IF NOT EXISTS summons_blown ON {schema}.summons (blown_at);
+    CREATE TABLE IF NOT EXISTS {schema}.evaluations (
+        id uuid PRIMARY KEY,
+        whistle_id uuid NOT NULL,
+        department text NOT NULL,
+        node text NOT NULL,
+        evaluated_at timestamptz NOT NULL,
+        timeliness int NOT NULL,
+        effectiveness int NOT NULL,
+        attitude int NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS evaluations_at ON {schema}.evaluations (evaluated_at);
+    CREATE TABLE IF NOT EXISTS {schema}.departments (
+        code text PRIMARY KEY,
+        name text NOT NULL
+    );
+    """
+
+    async def apply(
+        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
+    ) -> None:
+        batches: dict[str, list[tuple]] = defaultdict(list)
+        for e in events:
+            found = _rows(e)
+            for name, args in (found if isinstance(found, list) else [found] if found else []):
+                batches[name].append(args)
+        for name, statement in _STATEMENTS.items():
+            if batches[name]:
+                await conn.executemany(statement.format(s=schema), batches[name])
+
+
+KPI_FACTS = KpiFacts()

@@ -1,0 +1,151 @@
+"""A month's raw figures, as of an instant, counted by SQL from the KPI facts.
+
+Every query takes the month's bounds [start, end) and `as_of`, and sees only facts dated at
+or before `as_of`: the answer is what the same query would have returned at that instant
+(given the events had arrived by then). Figures roll up by node path: a node's figures
+cover the issues and whistles at it and beneath it (`node = p OR node LIKE 'p.%'`, on a
+text_pattern_ops index; docs/benchmarks.md has the measurement that chose it over an
+ancestors array). Grouped by child, one query answers a whole ranking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.evaluation.kpi.definitions import Figures
+from shared.tiers import subtree_like
+
+# The key a row counts under: the node asked about, or the child of it the row lies under.
+_SELF = "$1::text"
+_CHILD = "$1 || '.' || split_part(substr({col}, length($1) + 2), '.', 1)"
+_UNDER_SELF = "({col} = $1 OR {col} LIKE $5)"
+_UNDER_CHILD = "{col} LIKE $5"
+
+_ISSUES = """
+SELECT {key} AS key,
+  count(*) AS issues,
+  count(*) FILTER (WHERE i.ack_by IS NOT NULL
+                   AND (i.ack_by <= $4 OR i.acknowledged_at <= $4)) AS ack_due,
+  count(*) FILTER (WHERE i.acknowledged_at <= $4 AND i.acknowledged_at <= i.ack_by)
+    AS ack_on_time,
+  count(*) FILTER (WHERE r.resolutions > o.reopenings) AS resolved,
+  coalesce(sum(r.resolutions), 0)::bigint AS resolutions,
+  avg(h.ack) AS ack_hours_mean,
+  percentile_disc(0.9) WITHIN GROUP (ORDER BY h.ack) AS ack_hours_p90,
+  avg(h.res) AS resolve_hours_mean,
+  percentile_disc(0.9) WITHIN GROUP (ORDER BY h.res) AS resolve_hours_p90
+FROM {s}.issues i
+CROSS JOIN LATERAL (SELECT count(*) AS resolutions, min(resolved_at) AS first_at
+                    FROM {s}.resolutions WHERE issue_id = i.id AND resolved_at <= $4) r
+CROSS JOIN LATERAL (SELECT count(*) AS reopenings
+                    FROM {s}.reopenings WHERE issue_id = i.id AND reopened_at <= $4) o
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN i.acknowledged_at <= $4
+              THEN extract(epoch FROM i.acknowledged_at - i.raised_at)::float8 / 3600 END
+           AS ack,
+         extract(epoch FROM r.first_at - i.raised_at)::float8 / 3600 AS res) h
+WHERE {under} AND i.raised_at >= $2 AND i.raised_at < $3 AND i.raised_at <= $4
+  AND (i.merged_at IS NULL OR i.merged_at > $4)
+GROUP BY 1
+"""
+
+_RATINGS = """
+SELECT {key} AS key,
+  count(*) AS rated,
+  count(*) FILTER (WHERE g.verdict <> 'unsatisfied') AS satisfied,
+  count(DISTINCT (g.issue_id, g.round)) AS rated_rounds
+FROM {s}.issues i JOIN {s}.ratings g ON g.issue_id = i.id AND g.rated_at <= $4
+WHERE {under} AND i.raised_at >= $2 AND i.raised_at < $3 AND i.raised_at <= $4
+  AND (i.merged_at IS NULL OR i.merged_at > $4)
+GROUP BY 1
+"""
+
+_SUMMONS = """
+SELECT {key} AS key,
+  count(*) FILTER (WHERE w.deadline <= $4 OR w.reported_at <= $4) AS summons_due,
+  count(*) FILTER (WHERE w.reported_at <= $4 AND w.reported_at <= w.deadline)
+    AS reported_on_time,
+  avg(m.minutes) AS report_minutes_mean,
+  percentile_disc(0.9) WITHIN GROUP (ORDER BY m.minutes) AS report_minutes_p90
+FROM {s}.summons w
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN w.reported_at <= $4
+              THEN extract(epoch FROM w.reported_at - w.blown_at)::float8 / 60 END
+           AS minutes) m
+WHERE {under} AND w.blown_at >= $2 AND w.blown_at < $3 AND w.blown_at <= $4
+GROUP BY 1
+"""
+
+_EVALUATIONS = """
+SELECT {key} AS key,
+  count(*) AS evaluations,
+  avg(v.timeliness)::float8 AS timeliness_mean,
+  avg(v.effectiveness)::float8 AS effectiveness_mean,
+  avg(v.attitude)::float8 AS attitude_mean,
+  avg((v.timeliness + v.effectiveness + v.attitude) / 3.0)::float8 AS evaluation_mean
+FROM {s}.evaluations v
+WHERE {under} AND v.evaluated_at >= $2 AND v.evaluated_at < $3 AND v.evaluated_at <= $4
+GROUP BY 1
+"""
+
+NODE_ZERO: Figures = {
+    "issues": 0, "ack_due": 0, "ack_on_time": 0, "resolved": 0, "resolutions": 0,
+    "ack_hours_mean": None, "ack_hours_p90": None, "resolve_hours_mean": None,
+    "resolve_hours_p90": None, "rated": 0, "satisfied": 0, "rated_rounds": 0,
+    "summons_due": 0, "reported_on_time": 0, "evaluations": 0, "timeliness_mean": None,
+    "effectiveness_mean": None, "attitude_mean": None,
+}
+DEPARTMENT_ZERO: Figures = {
+    "summons_due": 0, "reported_on_time": 0, "report_minutes_mean": None,
+    "report_minutes_p90": None, "evaluations": 0, "timeliness_mean": None,
+    "effectiveness_mean": None, "attitude_mean": None, "evaluation_mean": None,
+}
+_NODE_PARTS = (("i", _ISSUES), ("i", _RATINGS), ("w", _SUMMONS), ("v", _EVALUATIONS))
+# What a node's figures keep of each part (a department's keep their own).
+_NODE_DROPS = {"report_minutes_mean", "report_minutes_p90", "evaluation_mean"}
+
+
+def _plain(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: (float(v) if isinstance(v, float) else v) for k, v in row.items() if k != "key"}
+
+
+async def node_figures(db: asyncpg.Pool | asyncpg.Connection, schema: str, under: str,
+                       month: tuple[datetime, datetime], as_of: datetime, *,
+                       by_child: bool) -> dict[str, Figures]:
+    """Raw figures of `under`'s subtree (one entry, keyed `under`), or of each child of it
+    that has any fact (keyed by the child's path)."""
+    start, end = month
+    args = (under, start, end, as_of, subtree_like(under))
+    out: dict[str, Figures] = {}
+    for alias, sql in _NODE_PARTS:
+        col = f"{alias}.node"
+        key = (_CHILD if by_child else _SELF).format(col=col)
+        under_sql = (_UNDER_CHILD if by_child else _UNDER_SELF).format(col=col)
+        for row in await db.fetch(sql.format(s=f'"{schema}"', key=key, under=under_sql), *args):
+            figures = out.setdefault(row["key"], dict(NODE_ZERO))
+            figures.update({k: v for k, v in _plain(row).items() if k not in _NODE_DROPS})
+    return out
+
+
+async def department_figures(db: asyncpg.Pool | asyncpg.Connection, schema: str,
+                             month: tuple[datetime, datetime],
+                             as_of: datetime) -> dict[str, Figures]:
+    """Raw figures of every department summoned or evaluated in the month, by code."""
+    start, end = month
+    out: dict[str, Figures] = {}
+    for sql in (_SUMMONS, _EVALUATIONS):
+        # $1 and $5 stand for a node in the node queries; here they match everything.
+        query = sql.format(s=f'"{schema}"', key="department",
+                           under="($1::text IS NULL AND $5::text IS NULL)")
+        for row in await db.fetch(query, None, start, end, as_of, None):
+            out.setdefault(row["key"], dict(DEPARTMENT_ZERO)).update(_plain(row))
+    return out
+
+
+async def department_names(db: asyncpg.Pool | asyncpg.Connection,
+                           schema: str) -> dict[str, str]:
+    rows = await db.fetch(f'SELECT code, name FROM "{schema}".departments')
+    return {r["code"]: r["name"] for r in rows}
