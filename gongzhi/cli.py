@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from gongzhi import launcher
+from gongzhi import launcher, reports
 from gongzhi.services import SERVICES
 from shared import auth
 from shared.settings import Settings
@@ -193,6 +193,8 @@ def pg(
     else:
         raise typer.BadParameter("start, stop or url")
 
+
+reports.register(app)  # gongzhi report, gongzhi ranking
 
 if __name__ == "__main__":
     app()

@@ -379,3 +379,172 @@ def test_beijing_months_are_what_the_ledger_assumes(month: tuple[datetime, datet
 
     assert bounds("2026-11") == month
     assert month[0].astimezone(UTC).hour == 16
+
+
+# -- the CLI, rule changes, accountability and refusals, on a smaller month ------------
+
+ADMIN = bearer("admin", "km", sub="admin")
+
+
+async def _small_month(settings: Settings) -> Ledger:
+    await asyncio.to_thread(generate, settings.database_url, 600, 60)
+    return await asyncio.to_thread(Ledger, settings.database_url)
+
+
+async def test_the_cli_prints_a_street_report_and_the_district_ranking(
+        settings: Settings, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gongzhi.cli import app as cli
+    from tests.utils.serve import serve_http
+
+    await _small_month(settings)
+    street = next(iter(STREETS))
+    token = DISTRICT_STAFF["Authorization"].removeprefix("Bearer ")
+    async with serve_http(create_app(settings, clock=ManualClock(SETTLED))) as api:
+        await caught_up(settings.database_url)
+        url = str(api.base_url)
+        common = ["--month", "2026-11", "--url", url, "--token", token]
+
+        def run(*args: str) -> Any:
+            result = CliRunner().invoke(cli, [*args, *common])
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        shown = json.loads(await asyncio.to_thread(run, "report", "--node", street,
+                                                   "--format", "json"))
+        api_report = (await api.get(f"/v1/tiers/{street}/report", params={"month": "2026-11"},
+                                    headers=DISTRICT_STAFF)).json()
+        assert shown["figures"] == api_report["figures"] and shown["children"]
+        table = await asyncio.to_thread(run, "report", "--node", street)
+        assert "响应率" in table and "第1街道" in table and f"{street}.c1" in table
+
+        table = await asyncio.to_thread(run, "ranking", "--parent", DISTRICT)
+        ranking = (await api.get("/v1/rankings", params={"parent": DISTRICT,
+                                                         "month": "2026-11"},
+                                 headers=DISTRICT_STAFF)).json()["rows"]
+        lines = [line.split()[1] for line in table.splitlines()[2:]]
+        assert lines == [row["node"] for row in ranking]
+        out = tmp_path / "ranking.xlsx"
+        await asyncio.to_thread(run, "ranking", "--parent", DISTRICT, "--format", "xlsx",
+                                "--out", str(out))
+        sheet = openpyxl.load_workbook(out).active
+        assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+            row["node"] for row in ranking]
+
+        # Out of scope: the service's refusal, on standard error, exit 1.
+        other = bearer("street_staff", f"{DISTRICT}.s2").get("Authorization")[7:]
+        result = await asyncio.to_thread(CliRunner().invoke, cli, [
+            "report", "--node", street, "--url", url, "--token", other])
+        assert result.exit_code == 1 and "outside that scope" in result.output
+
+
+async def test_a_rule_change_rejudges_past_months_but_not_as_of_before_it(
+        settings: Settings) -> None:
+    ledger = await _small_month(settings)
+    clock = ManualClock(SETTLED)
+    async with serve(create_app(settings, clock=clock)) as api:
+        await caught_up(settings.database_url)
+        before = clock.now()
+        params = {"parent": DISTRICT, "month": "2026-11"}
+        old = (await api.get("/v1/rankings", params=params, headers=DISTRICT_STAFF)).json()
+        streets = expected_nodes(ledger, DISTRICT, True, NOVEMBER, before)
+        assert_ranking(old["rows"], streets, "node")
+
+        rules = old["rules"] | {"node_weights": {"satisfaction_rate": 1}}
+        clock.advance(timedelta(hours=1))
+        r = await api.put("/v1/kpi-rules", json={"rules": rules, "reason": "只看满意率"},
+                          headers=ADMIN)
+        assert r.status_code == 200, r.text
+        clock.advance(timedelta(hours=1))
+        new = (await api.get("/v1/rankings", params=params, headers=DISTRICT_STAFF)).json()
+        for row in new["rows"]:
+            assert row["score"] == round(100 * streets[row["node"]]["satisfaction_rate"], 2)
+        then = (await api.get("/v1/rankings", params=params | {"as_of": before.isoformat()},
+                              headers=DISTRICT_STAFF)).json()
+        assert [r["score"] for r in then["rows"]] == [r["score"] for r in old["rows"]]
+        assert then["rules"]["node_weights"] == old["rules"]["node_weights"]
+        history = (await api.get("/v1/kpi-rules/history", headers=ADMIN)).json()
+        assert [(h["reason"], h["by"]["sub"]) for h in history] == [("只看满意率", "admin")]
+
+
+async def test_accountability_flags_who_stayed_below_the_threshold(settings: Settings) -> None:
+    ledger = await _small_month(settings)
+    clock = ManualClock(SETTLED)
+    async with serve(create_app(settings, clock=clock)) as api:
+        await caught_up(settings.database_url)
+        r = await api.get("/v1/accountability", params={"parent": DISTRICT, "month": "2026-11"},
+                          headers=DISTRICT_STAFF)
+        assert r.status_code == 200, r.text
+        nov = expected_nodes(ledger, DISTRICT, True, NOVEMBER, clock.now())
+        octo = expected_nodes(ledger, DISTRICT, True, OCTOBER, clock.now())
+        below = {s for s in STREETS if nov[s]["score"] < 80 and octo[s]["score"] < 80}
+        flagged = {f["node"]: f for f in r.json()["flagged"]}
+        assert set(flagged) == below and below  # the poorer streets are generated below 80
+        for node, f in flagged.items():
+            assert f["breached"] == ["score"]
+            assert [m["month"] for m in f["months"]] == ["2026-10", "2026-11"]
+            assert f["months"][1]["score"] == nov[node]["score"]
+        r = await api.get("/v1/accountability/departments", params={"month": "2026-11"},
+                          headers=CITY)
+        departments = expected_departments(ledger, NOVEMBER, clock.now())
+        october = expected_departments(ledger, OCTOBER, clock.now())
+        assert {f["department"] for f in r.json()["flagged"]} == {
+            d for d in departments if departments[d]["score"] < 80
+            and d in october and october[d]["score"] < 80}
+
+
+@pytest.mark.parametrize(("path", "params", "headers", "status", "words"), [
+    (f"/v1/tiers/{DISTRICT}/report", {}, bearer("street_staff", f"{DISTRICT}.s1"), 403,
+     "outside that scope"),
+    (f"/v1/tiers/{DISTRICT}/report", {}, bearer("resident", DISTRICT), 403, "resident"),
+    (f"/v1/tiers/{DISTRICT}/report", {"month": "2026-13"}, DISTRICT_STAFF, 422, "month"),
+    (f"/v1/tiers/{DISTRICT}/report", {"as_of": "2026-11-15T12:00:00"}, DISTRICT_STAFF, 422,
+     "time zone"),
+    (f"/v1/tiers/{DISTRICT}.nowhere/report", {}, DISTRICT_STAFF, 404, "unknown tier node"),
+    ("/v1/rankings", {"parent": DISTRICT, "format": "pdf"}, DISTRICT_STAFF, 422, "format"),
+    ("/v1/rankings/departments", {}, bearer("street_staff", f"{DISTRICT}.s1"), 403,
+     "district or city"),
+    ("/v1/departments/km-cgj/report", {},
+     bearer("department_staff", DISTRICT, department="km-gaj"), 403, "own staff"),
+    ("/v1/accountability/departments", {},
+     bearer("department_staff", DISTRICT, department="km-gaj"), 403, "leaders"),
+])
+async def test_kpi_refusals_say_why(settings: Settings, path: str, params: dict,
+                                    headers: dict, status: int, words: str) -> None:
+    from tests.utils.city import register_small_city
+
+    await asyncio.to_thread(register_small_city, settings.database_url)
+    async with serve(create_app(settings, clock=ManualClock(SETTLED))) as api:
+        r = await api.get(path, params=params, headers=headers)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert words in r.json()["detail"]
+
+
+async def test_only_valid_rules_from_an_administrator_are_stored(settings: Settings) -> None:
+    from tests.utils.store import count_events
+
+    async with serve(create_app(settings, clock=ManualClock(SETTLED))) as api:
+        rules = (await api.get("/v1/kpi-rules", headers=CITY)).json()["rules"]
+        before = count_events(settings.database_url, "evaluation")
+        for body, headers, status, words in [
+            ({"rules": rules | {"consecutive_months": 2.5}, "reason": "x"}, ADMIN, 422,
+             "1 to 12"),
+            ({"rules": rules | {"node_weights": {"speed": 1}}, "reason": "x"}, ADMIN, 422,
+             "may weigh only"),
+            ({"rules": rules | {"consecutive_months": 3}, "reason": "x"}, CITY, 403,
+             "administrator"),
+            ({"rules": rules, "reason": ""}, ADMIN, 422, "reason"),
+        ]:
+            r = await api.put("/v1/kpi-rules", json=body, headers=headers)
+            assert r.status_code == status, r.text
+            assert words in r.json()["detail"]
+        assert count_events(settings.database_url, "evaluation") == before
+        r = await api.put("/v1/kpi-rules", json={"rules": rules | {"consecutive_months": 3},
+                                                 "reason": "三个月"}, headers=ADMIN)
+        assert r.status_code == 200 and r.json()["rules"]["consecutive_months"] == 3
+        r = await api.put("/v1/kpi-rules", json={"rules": r.json()["rules"], "reason": "同上"},
+                          headers=ADMIN)
+        assert r.status_code == 409 and "already the rules" in r.json()["detail"]
+        assert count_events(settings.database_url, "evaluation") == before + 1
