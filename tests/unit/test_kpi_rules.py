@@ -65,3 +65,11 @@ def test_an_unchanged_or_backdated_change_is_refused() -> None:
     with pytest.raises(IllegalTransition, match="predate"):
         r.change(rules(consecutive_months=5), "back", T0 - timedelta(days=1), "km", ADMIN)
     assert len(r.history) == 1
+
+
+def test_rule_events_are_versioned_public_types() -> None:
+    from tests.unit.test_event_contracts import TYPE, event_classes
+
+    topics = [c.TOPIC for c in event_classes(KpiRules)]
+    assert sorted(topics) == ["gongzhi.kpi_rules.adopted.v1", "gongzhi.kpi_rules.changed.v1"]
+    assert all(TYPE.match(t) for t in topics)
