@@ -25,9 +25,13 @@ SaveEvents = Callable[[Sequence[Any]], Any]
 
 
 class BatchingWriter:
-    def __init__(self, save_events: SaveEvents, *, max_batch: int = 200, name: str = "writer"):
+    def __init__(self, save_events: SaveEvents, *, max_batch: int = 200,
+                 max_events: int = 500, name: str = "writer"):
         self._save = save_events
         self._max = max_batch
+        # One transaction of a few thousand events stalled psycopg's pipeline (client and
+        # server each waiting on the other); batches stop well short of that.
+        self._max_events = max_events
         self._queue: queue.Queue[tuple[list[Any], Future] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._started = False
@@ -55,8 +59,8 @@ class BatchingWriter:
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
-            while len(batch) < self._max:
+            batch, events = [first], len(first[0])
+            while len(batch) < self._max and events < self._max_events:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -65,6 +69,7 @@ class BatchingWriter:
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(item)
+                events += len(item[0])
             self._flush(batch)
 
     def _flush(self, batch: list[tuple[list[Any], Future]]) -> None:
