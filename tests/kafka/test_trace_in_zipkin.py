@@ -10,18 +10,18 @@ from pathlib import Path
 import httpx
 
 from tests.utils.platform import gongzhi_up
-from tests.utils.ports import free_port_block
+from tests.utils.ports import free_port_block, kafka_port
 from tests.utils.wait import eventually_sync
 
 BUILDING = "km.guandu.taihe.heping.g01.y001.b01"
 
 
 def test_one_trace_follows_an_issue_through_kafka(tmp_path: Path) -> None:
-    kafka_port, zipkin_port = free_port_block(1), free_port_block(1)
-    with gongzhi_up(tmp_path, "--transport", "kafka", "--kafka-port", str(kafka_port),
+    kafka, zipkin_port = kafka_port(), free_port_block(1)
+    with gongzhi_up(tmp_path, "--transport", "kafka", "--kafka-port", str(kafka),
                     "--zipkin-port", str(zipkin_port), start_timeout=300,
                     OTEL_BSP_SCHEDULE_DELAY="200") as gz:  # export spans promptly
-        assert f"127.0.0.1:{kafka_port}" in gz.printed
+        assert f"127.0.0.1:{kafka}" in gz.printed
         assert f"127.0.0.1:{zipkin_port}" in gz.printed
         auth = gz.token("district_staff", "km.guandu")
         issues = gz.url("issues")

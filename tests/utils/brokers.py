@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.utils.ports import free_port_block
+from tests.utils.ports import free_port_block, kafka_port
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 
@@ -22,9 +22,7 @@ def _run(script: str, *args: str, env: dict[str, str]) -> None:
 
 class Broker:
     def __init__(self, state: Path) -> None:
-        port = free_port_block(1)
-        while not _free(port + 10000):
-            port = free_port_block(1)
+        port = kafka_port()
         self.env = {"GONGZHI_KAFKA_DIR": str(state), "KAFKA_PORT": str(port)}
         self.bootstrap = f"127.0.0.1:{port}"
 
@@ -48,14 +46,3 @@ class Zipkin:
 
     def stop(self) -> None:
         _run("zipkin.sh", "stop", env=self.env)
-
-
-def _free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
