@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 # Bookkeeping eventsourcing keeps in every event, and what we lift into envelope attributes.
@@ -35,6 +36,12 @@ class Envelope:
     @property
     def service(self) -> str:
         return self.source.rsplit("/", 1)[-1]
+
+
+def business_time(e: Envelope) -> datetime:
+    """When it happened in the world: the event's `at` (the emitting service's clock);
+    events stored before `at` was added fall back to when they were stored."""
+    return datetime.fromisoformat(e.data.get("at") or e.time)
 
 
 @dataclass(frozen=True, slots=True)

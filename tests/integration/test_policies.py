@@ -8,6 +8,7 @@ import os
 import uuid
 
 from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.domain.issue import Issue
 from services.issues.placement import Placement
 from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
 from shared.bus.envelope import Envelope
@@ -29,6 +30,14 @@ def envelope(type_: str, data: dict) -> Envelope:
 async def placed(_conn: object, node: str) -> Placement:
     """Where the test's nodes sit; the policies' own tier read model is not running here."""
     return Placement.by_depth(node)
+
+
+async def raise_at_km_a(app: IssuesApplication) -> Issue:
+    issue, _ = app.raise_issue(
+        RaiseIssue(node="km.a", title="t", description="", category="safety", channel="app",
+                   location=None, photos=[], contact=None),
+        reporter="r", meta={"actor": ACTOR}, placement=await placed(None, "km.a"))
+    return issue
 
 
 def issues_app(settings: Settings) -> IssuesApplication:
@@ -55,10 +64,7 @@ async def test_a_patrol_handed_over_twice_raises_its_issues_once(settings: Setti
 async def test_a_whistle_handed_over_twice_is_recorded_once(settings: Settings) -> None:
     app = issues_app(settings)
     try:
-        issue, _ = app.raise_issue(
-            RaiseIssue(node="km.a", title="t", description="", category="safety",
-                       channel="app", location=None, photos=[], contact=None),
-            reporter="r", meta={"actor": ACTOR}, placement=await placed(None, "km.a"))
+        issue = await raise_at_km_a(app)
         blown = envelope("gongzhi.whistle.blown.v1", {
             "issue_id": str(issue.id), "departments": ["km-cgj"], "node": "km.a"})
         policy = MarkWhistled(app)
@@ -73,14 +79,12 @@ async def test_a_whistle_handed_over_twice_is_recorded_once(settings: Settings) 
 async def test_an_unsatisfied_rating_handed_over_twice_reopens_once(settings: Settings) -> None:
     app = issues_app(settings)
     try:
-        issue, _ = app.raise_issue(
-            RaiseIssue(node="km.a", title="t", description="", category="safety",
-                       channel="app", location=None, photos=[], contact=None),
-            reporter="r", meta={"actor": ACTOR}, placement=await placed(None, "km.a"))
+        issue = await raise_at_km_a(app)
         app.acknowledge(issue.id, "", {"actor": ACTOR})
         app.resolve(issue.id, "done", [], {"actor": ACTOR})
         rated = envelope("gongzhi.rating.issue_rated.v1", {
-            "issue_id": str(issue.id), "round": 1, "rater": "r", "verdict": "unsatisfied"})
+            "issue_id": str(issue.id), "round": 1, "rater": "r", "verdict": "unsatisfied",
+            "node": "km.a"})
         policy = ReopenUnsatisfied(app, place=placed)
         await policy.apply(None, "", [rated])
         await policy.apply(None, "", [rated])

@@ -24,8 +24,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.evaluation.projections.business_time import business_time
-from shared.bus.envelope import Envelope
+from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
 

@@ -20,8 +20,7 @@ from uuid import UUID
 import asyncpg
 
 from services.evaluation.domain.rating import IssueFacts
-from services.evaluation.projections.business_time import business_time
-from shared.bus.envelope import Envelope
+from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
 ISSUE = "gongzhi.issue."

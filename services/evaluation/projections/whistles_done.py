@@ -14,8 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from services.evaluation.domain.department_evaluation import WhistleFacts
-from services.evaluation.projections.business_time import business_time
-from shared.bus.envelope import Envelope
+from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 from shared.tiers import subtree_like
 

@@ -34,11 +34,9 @@ class ReopenUnsatisfied(IssuesPolicy):
             if e.type != RATED or e.data.get("verdict") != "unsatisfied":
                 continue
             meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
+            placement = await self.place(conn, e.data["node"])  # the rating names the node
             try:
-                issue = await run_in_threadpool(self.issues.get_issue, UUID(e.data["issue_id"]))
+                await run_in_threadpool(self.issues.reopen_after_rating, UUID(e.data["issue_id"]),
+                                        int(e.data["round"]), e.subject, placement, meta)
             except (NotFound, ValueError):
                 log.warning("rating %s names unknown issue %s", e.subject, e.data["issue_id"])
-                continue
-            placement = await self.place(conn, issue.node)
-            await run_in_threadpool(self.issues.reopen_after_rating, issue.id,
-                                    int(e.data["round"]), e.subject, placement, meta)

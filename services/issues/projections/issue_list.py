@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from services.issues.domain.issue import STATUS_AFTER
-from shared.bus.envelope import Envelope
+from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
 _RAISED = "gongzhi.issue.raised.v1"
@@ -57,14 +57,14 @@ class IssueList(Projection):
                 f" reporter, raised_at, updated_at) VALUES ($1, $2, 'raised', $3, $4, $5, $6,"
                 f" $7::timestamptz, $7::timestamptz) ON CONFLICT (id) DO NOTHING",
                 [(e.subject, e.data["node"], e.data["category"], e.data["channel"],
-                  e.data["title"], e.data["reporter"], _at(e)) for e in raised],
+                  e.data["title"], e.data["reporter"], business_time(e)) for e in raised],
             )
         # Every later change of the batch in one statement, applied in event order (a
         # NULL column is left as it was).
         changes = [
             (e.subject, STATUS_AFTER.get(e.type), e.data.get("category") if e.type == _CLASSIFIED
              else None, json.dumps(e.data["assignee"], ensure_ascii=False)
-             if e.data.get("assignee") else None, _at(e))
+             if e.data.get("assignee") else None, business_time(e))
             for e in events if e.type == _CLASSIFIED or (e.type in STATUS_AFTER
                                                         and e.type != _RAISED)
         ]
@@ -106,10 +106,6 @@ def _deadline_change(e: Envelope) -> tuple:
         d["round"] if supervised and d["kind"] == "resolve" else None,
     )
 
-
-def _at(e: Envelope) -> datetime:
-    """Business time where the event carries it (the service's clock), else when stored."""
-    return _ts(e.data.get("at") or e.time)
 
 
 def _ts(iso: str) -> datetime:

@@ -18,8 +18,7 @@ from typing import Any
 import asyncpg
 
 from services.issues.domain.issue import STATUS_AFTER
-from services.issues.projections.search import business_time
-from shared.bus.envelope import Envelope
+from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
 _RAISED = "gongzhi.issue.raised.v1"

@@ -9,12 +9,11 @@ by every word ever written about it (a reopened issue by its first resolution to
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import asyncpg
 
 from services.issues.domain.issue import STATUS_AFTER
-from shared.bus.envelope import Envelope
+from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 from shared.text_search import document_tokens
 
@@ -24,12 +23,6 @@ _ASSIGNED = "gongzhi.issue.assigned.v1"
 _ABSORBED = "gongzhi.issue.absorbed.v1"
 # The event field whose words become searchable, by type.
 _TEXT_OF = {"gongzhi.issue.progress_noted.v1": "note", "gongzhi.issue.resolved.v1": "resolution"}
-
-
-def business_time(e: Envelope) -> datetime:
-    """When it happened by the service's clock; events stored before `at` existed fall back
-    to when they were stored."""
-    return datetime.fromisoformat(e.data.get("at") or e.time)
 
 
 class IssueSearch(Projection):
