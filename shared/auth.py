@@ -25,7 +25,10 @@ STAFF_ROLES = (
     "district_staff",
     "city_staff",
 )
-ROLES = ("resident", *STAFF_ROLES, "department_staff", "admin")
+# People who serve without being staff: party members (双报到), residents' volunteers, and
+# couriers and riders of the new-employment groups (移动探头). They act on their own behalf.
+SERVING_ROLES = ("party_member", "volunteer", "courier")
+ROLES = ("resident", *SERVING_ROLES, *STAFF_ROLES, "department_staff", "admin")
 ISSUER = "gongzhi"
 
 

@@ -45,3 +45,9 @@ def test_minting_refuses_unknown_roles_and_bad_scopes() -> None:
         auth.mint(SECRET, sub="u", role="admin", scope="KM/Guandu")
     with pytest.raises(ValueError, match="department"):
         auth.mint(SECRET, sub="u", role="department_staff", scope="km")
+
+
+@pytest.mark.parametrize("role", ["party_member", "volunteer", "courier"])
+def test_serving_roles_are_known_but_not_staff(role: str) -> None:
+    who = auth.verify(SECRET, auth.mint(SECRET, sub="p-1", role=role, scope="wn.huayin"))
+    assert who.role == role and not who.is_staff
