@@ -97,8 +97,15 @@ def verify(secret: str, token: str) -> Principal:
         raise Unauthorized("the token has expired") from None
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"the token is not valid: {exc}") from None
+    # A signed token is still input: a claim of the wrong type (a number for a scope) would
+    # otherwise reach string code in every route as a 500.
+    for claim in ("sub", "role", "scope", "name", "dept"):
+        if claim in claims and not isinstance(claims[claim], str | None):
+            raise Unauthorized(f"the token's '{claim}' claim is not a string")
     if claims["role"] not in ROLES:
         raise Unauthorized(f"the token names an unknown role {claims['role']!r}")
+    if not is_valid_path(claims["scope"]):
+        raise Unauthorized(f"the token's scope {claims['scope']!r} is not a tier path")
     return Principal(
         sub=claims["sub"], role=claims["role"], scope=claims["scope"],
         name=claims.get("name", ""), department=claims.get("dept"),

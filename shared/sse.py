@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from shared import inputs
+
 KEEP_ALIVE_SECONDS = 15.0  # a comment this often keeps proxies from closing a quiet stream
 BATCH = 100
 
@@ -24,9 +26,11 @@ STREAM_RESPONSES = {200: {"content": {"text/event-stream": {}}}}  # for the Open
 
 
 async def start_after(last_event_id: str | None, latest: Callable[[], Awaitable[int]]) -> int:
-    """Where a stream starts: after the client's last id, or after the newest row."""
-    if last_event_id and last_event_id.strip().isdigit():
-        return int(last_event_id)
+    """Where a stream starts: after the client's last id, or after the newest row. An id this
+    service could not have sent is a 422, not a stream that starts somewhere else."""
+    after = inputs.row_id(last_event_id, "Last-Event-ID")
+    if after is not None:
+        return after
     return await latest() or 0
 
 

@@ -3,6 +3,9 @@ point, keep-alives on a quiet stream, an end when the client goes."""
 
 from __future__ import annotations
 
+import pytest
+
+from shared.errors import Invalid
 from shared.sse import follow, start_after
 
 
@@ -23,7 +26,10 @@ async def _latest() -> int:
 async def test_start_after_prefers_the_clients_last_id() -> None:
     assert await start_after("7", _latest) == 7
     assert await start_after(None, _latest) == 41
-    assert await start_after("not-a-number", _latest) == 41
+    assert await start_after(" ", _latest) == 41
+    for not_ours in ("not-a-number", "²", str(2**63)):  # issue 13: these were 500s or ignored
+        with pytest.raises(Invalid, match="Last-Event-ID"):
+            await start_after(not_ours, _latest)
 
 
 async def test_rows_arrive_once_in_order_with_keep_alives_until_the_client_goes() -> None:

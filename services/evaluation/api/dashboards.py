@@ -26,6 +26,7 @@ from services.evaluation.projections.kpi_reports import KpiReports
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
 from shared.http import CurrentPrincipal
+from shared.inputs import Instant
 from shared.projections.tier_tree import find_node
 from shared.tiers import PATH_PATTERN
 
@@ -52,9 +53,11 @@ async def period(
     evaluation: Evaluation,
     month: Annotated[str | None, Query(pattern=months.MONTH_PATTERN,
                                        description="YYYY-MM; default: the month of as_of")] = None,
-    as_of: Annotated[datetime | None, Query(description="an instant with its zone; "
+    as_of: Annotated[Instant | None, Query(description="an instant with its zone; "
                                                         "default: now")] = None,
 ) -> Period:
+    if month:
+        months.require_in_range(month)
     if as_of is None:
         now = evaluation.clock.now()
         rules = await run_in_threadpool(evaluation.rules_in_force, None)

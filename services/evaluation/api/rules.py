@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -14,6 +13,7 @@ from services.evaluation.kpi import months
 from shared.errors import Forbidden
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal
+from shared.inputs import Instant
 
 router = APIRouter(prefix="/v1/kpi-rules", tags=["kpis"])
 
@@ -26,7 +26,7 @@ class RulesIn(BaseModel):
 
 @router.get("", name="kpi_rules")
 async def current_rules(who: CurrentPrincipal, evaluation: Evaluation,
-                        as_of: Annotated[datetime | None, Query()] = None) -> dict[str, Any]:
+                        as_of: Annotated[Instant | None, Query()] = None) -> dict[str, Any]:
     """The rules in force now, or at `as_of`."""
     if not who.is_staff and who.role != "department_staff":
         raise Forbidden(f"a {who.role} may not read the KPI rules")

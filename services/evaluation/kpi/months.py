@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from shared.errors import Invalid
+from shared.inputs import year_in_range
 
 CHINA = timezone(timedelta(hours=8), "CST")
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -18,6 +19,13 @@ def parse_month(text: str) -> str:
     if not _MONTH_RE.match(text):
         raise Invalid(f"month '{text}' is not of the form YYYY-MM, e.g. 2026-11", field="month")
     return text
+
+
+def require_in_range(month: str) -> str:
+    """A month a request names: of the form, and within the years the platform accepts (a
+    month's end near year 9999 cannot even be computed)."""
+    year_in_range(int(parse_month(month)[:4]), "month", month)
+    return month
 
 
 def month_of(instant: datetime) -> str:

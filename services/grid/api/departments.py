@@ -23,6 +23,7 @@ from services.grid.webhooks import WEBHOOKS
 from shared.errors import NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
+from shared.inputs import RowId
 from shared.sse import STREAM_RESPONSES, event_stream, start_after
 from shared.tiers import PATH_PATTERN
 
@@ -156,7 +157,7 @@ async def deliveries(code: str, who: CurrentPrincipal, pool: ReadPool,
 
 
 @router.post("/{code}/deliveries/{delivery_id}/redeliver", name="redeliver")
-async def redeliver(code: str, delivery_id: int, who: CurrentPrincipal,
+async def redeliver(code: str, delivery_id: RowId, who: CurrentPrincipal,
                     pool: ReadPool) -> dict[str, Any]:
     """Send a delivery again (after a receiver's outage, say), whatever its status."""
     require_may_see_department(who, await _department(pool, code))

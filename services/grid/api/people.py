@@ -23,6 +23,7 @@ from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, HistoryEntry, ReadPool, ServiceApp
+from shared.inputs import in_range
 from shared.projections.tier_tree import find_node
 from shared.tiers import PATH_PATTERN
 
@@ -152,8 +153,8 @@ def _parse_as_of(value: str | None) -> datetime | date | None:
         return None
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value)
+            return in_range(date.fromisoformat(value), "as_of")
+        return in_range(datetime.fromisoformat(value), "as_of")
     except ValueError:
         raise Invalid(f"as_of '{value}' is neither a date (2024-05-01) nor an ISO 8601 time "
                       "(2024-05-01T09:00+08:00)", field="as_of") from None

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.errors import Invalid
+from shared.inputs import in_range
 from shared.tiers import subtree_like
 
 
@@ -50,6 +51,6 @@ def make_cursor(at: datetime, issue_id: UUID) -> str:
 def read_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         at, _, issue_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), UUID(issue_id)
+        return in_range(datetime.fromisoformat(at), "cursor"), UUID(issue_id)
     except ValueError:
         raise Invalid("the cursor is not one this service returned", field="cursor") from None

@@ -34,6 +34,7 @@ from services.issues.projections import ISSUE_LIST
 from shared.auth import verify
 from shared.errors import GongzhiError, NotFound
 from shared.eventstore import meta
+from shared.inputs import in_range
 from shared.tiers import is_valid_path, subtree_like
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -227,8 +228,8 @@ def _ids(raw: str | None) -> list[UUID] | None:
 async def _matching(pool: Any, q: Any) -> list[UUID]:
     """service_code, status, start_date/end_date (at most 90 days; the last 90 by default)
     and jurisdiction_id (a subtree), newest first, at most 200."""
-    end = _date(q.get("end_date")) or datetime.now(UTC)
-    start = _date(q.get("start_date")) or end - timedelta(days=90)
+    end = _date(q.get("end_date"), "end_date") or datetime.now(UTC)
+    start = _date(q.get("start_date"), "start_date") or end - timedelta(days=90)
     if end - start > timedelta(days=90):
         raise Open311Error(400, "start_date and end_date may not span more than 90 days")
     where, args = ["raised_at BETWEEN $1 AND $2"], [start, end]
@@ -250,14 +251,15 @@ async def _matching(pool: Any, q: Any) -> list[UUID]:
     return [r["id"] for r in rows]
 
 
-def _date(raw: str | None) -> datetime | None:
+def _date(raw: str | None, field: str) -> datetime | None:
     if not raw:
         return None
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise Open311Error(400, f"'{raw}' is not a W3C datetime such as 2026-11-01T00:00:00Z"
-                           ) from None
+        raise Open311Error(400, f"{field} '{raw}' is not a W3C datetime such as "
+                                "2026-11-01T00:00:00Z") from None
+    in_range(parsed, field)  # a 422 Invalid, which _answer turns into the spec's 400
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

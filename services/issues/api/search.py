@@ -21,6 +21,7 @@ from services.issues.projections import SEARCH
 from shared.auth import Principal
 from shared.errors import Invalid
 from shared.http import CurrentPrincipal
+from shared.inputs import in_range
 from shared.text_search import tsquery
 from shared.tiers import PATH_PATTERN
 
@@ -107,9 +108,9 @@ def _instant(value: str | None, field: str, *, end_of_day: bool) -> datetime | N
         return None
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
+            day = in_range(date.fromisoformat(value), field)
             return datetime.combine(day + timedelta(days=end_of_day), time(), UTC)
-        instant = datetime.fromisoformat(value)
+        instant = in_range(datetime.fromisoformat(value), field)
     except ValueError:
         raise Invalid(f"'{value}' is neither a date (2026-11-23) nor an ISO 8601 instant",
                       field=field) from None
