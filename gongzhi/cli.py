@@ -76,7 +76,10 @@ def up(
         raise
     typer.echo(f"\nGongzhi is up ({transport} transport):")
     for r in running:
-        typer.echo(f"  {r.spec.name:<11} {r.url}   docs {r.url}/docs")
+        if r.spec.name == "console":
+            typer.echo(f"  {'console':<11} {r.url}/   the web console (sign in there)")
+        else:
+            typer.echo(f"  {r.spec.name:<11} {r.url}   docs {r.url}/docs")
     if brokers:
         typer.echo(f"  kafka       {brokers.bootstrap}   topics gongzhi.<service>")
         typer.echo(f"  zipkin      {brokers.zipkin_url}/zipkin/   traces of every request")

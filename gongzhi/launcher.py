@@ -6,6 +6,7 @@ PostgreSQL server. A service that dies is restarted; Ctrl-C stops them all.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from gongzhi.services import SERVICES, ServiceSpec
+from gongzhi.services import CONSOLE, SERVICES, ServiceSpec
 
 
 @dataclass
@@ -61,7 +62,10 @@ def wait_healthy(running: list[Running], timeout: float = 60.0) -> None:
 
 
 def start_all(host: str, base_port: int, env: dict[str, str], logs: Path) -> list[Running]:
-    running = [spawn(s, host, base_port + s.port_offset, env, logs) for s in SERVICES]
+    """The four services, then the console in front of them (it only passes requests on)."""
+    env["GONGZHI_UPSTREAMS"] = json.dumps(
+        {s.name: f"http://{host}:{base_port + s.port_offset}" for s in SERVICES})
+    running = [spawn(s, host, base_port + s.port_offset, env, logs) for s in (*SERVICES, CONSOLE)]
     try:
         wait_healthy(running)
     except BaseException:

@@ -1,4 +1,4 @@
-"""The four services as the launcher knows them: a name, a port, an ASGI factory."""
+"""The processes the launcher runs: a name, a port, an ASGI factory."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from dataclasses import dataclass
 class ServiceSpec:
     name: str
     port_offset: int
+    app_factory: str = ""
 
     @property
     def factory(self) -> str:
-        return f"services.{self.name}.bootstrap:create_app"
+        return self.app_factory or f"services.{self.name}.bootstrap:create_app"
 
 
 SERVICES = (
@@ -21,3 +22,6 @@ SERVICES = (
     ServiceSpec("volunteers", 2),
     ServiceSpec("evaluation", 3),
 )
+# The web console sits just below the services (8000 beside 8001…8004): one origin for the
+# browser, passing /api/<service>/… through to them.
+CONSOLE = ServiceSpec("console", -1, "console.app:create_app")

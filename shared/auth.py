@@ -39,6 +39,7 @@ class Principal:
     scope: str
     name: str = ""
     department: str | None = None
+    csrf: str | None = None  # set on console sessions: unsafe requests must echo it
 
     @property
     def is_staff(self) -> bool:
@@ -72,6 +73,7 @@ def mint(
     name: str = "",
     department: str | None = None,
     ttl_seconds: int = 12 * 3600,
+    csrf: str | None = None,
 ) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
@@ -84,6 +86,8 @@ def mint(
               "iat": now, "exp": now + ttl_seconds}
     if department:
         claims["dept"] = department
+    if csrf:
+        claims["csrf"] = csrf
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -108,5 +112,5 @@ def verify(secret: str, token: str) -> Principal:
         raise Unauthorized(f"the token's scope {claims['scope']!r} is not a tier path")
     return Principal(
         sub=claims["sub"], role=claims["role"], scope=claims["scope"],
-        name=claims.get("name", ""), department=claims.get("dept"),
+        name=claims.get("name", ""), department=claims.get("dept"), csrf=claims.get("csrf"),
     )

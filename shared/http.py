@@ -16,8 +16,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.auth import Principal, verify
-from shared.errors import GongzhiError, Unauthorized
+from shared.auth import Principal
+from shared.errors import GongzhiError
+from shared.sessions import require_principal
 
 log = logging.getLogger("gongzhi.http")
 PROBLEM = "application/problem+json"
@@ -117,21 +118,36 @@ def create_service_app(
     async def health() -> dict[str, str]:
         return {"service": service, "status": "ok"}
 
+    @app.get("/v1/auth/me", tags=["auth"], response_model=Me)
+    async def me(who: CurrentPrincipal) -> Me:
+        """Who this token or session is: the console asks it on every load."""
+        return Me(sub=who.sub, role=who.role, scope=who.scope, name=who.name,
+                  department=who.department, csrf=who.csrf)
+
     for router in routers:
         app.include_router(router)
     return app
 
 
-_bearer = HTTPBearer(auto_error=False, description="a JWT from `gongzhi token`")
+class Me(BaseModel):
+    sub: str
+    role: str
+    scope: str
+    name: str
+    department: str | None
+    csrf: str | None = None
+
+
+_bearer = HTTPBearer(auto_error=False, description="a JWT from `gongzhi token`; the console "
+                     "sends the same token in its session cookie instead")
 
 
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
-        raise Unauthorized("send 'Authorization: Bearer <token>'; `gongzhi token` mints one")
-    return verify(request.app.state.jwt_secret, credentials.credentials)
+    bearer = credentials.credentials if credentials else None
+    return require_principal(request, request.app.state.jwt_secret, bearer)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -33,6 +33,8 @@ class RunningPlatform:
     output: str = ""  # everything it printed, once stopped
 
     def url(self, service: str) -> str:
+        if service == "console":
+            return f"http://127.0.0.1:{self.base - 1}"  # just below the services
         return f"http://127.0.0.1:{self.base + SERVICES.index(service)}"
 
     def token(self, role: str, scope: str, *extra: str) -> dict[str, str]:
@@ -46,7 +48,8 @@ class RunningPlatform:
 def gongzhi_up(tmp_path: Path, *args: str, start_timeout: float = 120,
                **env: str) -> Iterator[RunningPlatform]:
     """`args` are more options of `gongzhi up`; `env` more environment variables."""
-    platform = RunningPlatform(tmp_path / "gz", free_port_block(len(SERVICES)), user_env(**env))
+    block = free_port_block(len(SERVICES) + 1)  # the console takes the port below the services
+    platform = RunningPlatform(tmp_path / "gz", block + 1, user_env(**env))
     up = subprocess.Popen(
         [*GONGZHI, "up", "--home", str(platform.home), "--base-port", str(platform.base),
          *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=platform.env)

@@ -1,0 +1,2 @@
+// Every screen module, one line each; a module registers its routes with route() on import.
+import './signin.js';

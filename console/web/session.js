@@ -1,0 +1,30 @@
+// Who is signed in, as the grid service tells it (GET /v1/auth/me): role, scope, department,
+// name and the CSRF value to echo. The token itself stays in an HttpOnly cookie.
+export const session = { sub: null, role: null, scope: null, department: null, name: '',
+  csrf: null };
+
+export async function loadSession() {
+  const response = await fetch('/api/grid/v1/auth/me', { credentials: 'same-origin',
+    headers: { Accept: 'application/json' } });
+  if (!response.ok) {
+    Object.assign(session, { sub: null, role: null, scope: null, department: null, csrf: null });
+    return null;
+  }
+  Object.assign(session, await response.json());
+  return session;
+}
+
+export function signedIn() {
+  return Boolean(session.role);
+}
+
+export const STAFF = ['grid_worker', 'compound_head', 'building_head', 'unit_head',
+  'info_officer', 'community_staff', 'street_staff', 'district_staff', 'city_staff'];
+export const HANDLERS = ['grid_worker', 'compound_head', 'building_head', 'unit_head',
+  'info_officer'];
+export const COMMUNITY = ['community_staff', 'street_staff'];
+export const LEADERS = ['district_staff', 'city_staff'];
+
+export function isStaff() {
+  return STAFF.includes(session.role) || session.role === 'admin';
+}
