@@ -46,6 +46,8 @@ async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONR
 
 
 async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if isinstance(exc, _TooLarge):
+        return problem(413, "Payload too large", exc.detail)
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
 
@@ -75,7 +77,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLarge
+                raise _TooLarge(limit)
             return message
 
         try:
@@ -88,8 +90,13 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised while a body without a Content-Length (chunked) is read past the limit. An
+    HTTPException, because FastAPI turns any other error from reading a body (JSON or a
+    form) into a 400 "error parsing the body"; this one reaches the problem handlers."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request bodies are limited to {limit} bytes")
 
 
 def create_service_app(

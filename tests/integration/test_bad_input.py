@@ -4,6 +4,7 @@ ids and headers are a 4xx problem naming the field, never a 500."""
 from __future__ import annotations
 
 import base64
+import io
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,21 +13,26 @@ from pathlib import Path
 
 import httpx
 import jwt
+import openpyxl
 import pytest
 
 from services.evaluation.bootstrap import create_app as evaluation_app
+from services.grid.application import GridApplication, NodeSpec
 from services.grid.bootstrap import create_app as grid_app
 from services.issues.bootstrap import create_app as issues_app
 from shared import embedded_pg
+from shared.eventstore import open_application
+from shared.sealing import Sealer
 from shared.settings import Settings
 from tests.conftest import DATA_KEY, JWT_SECRET
 from tests.integration.test_refusals import assert_problem
-from tests.utils.city import register_small_city
+from tests.utils.city import SYSTEM, register_small_city
 from tests.utils.serve import serve
 from tests.utils.tokens import bearer
 from tests.utils.wait import eventually
 from tests.utils.whistles import ADMIN, DEPARTMENTS, URBAN
 
+ODD, ODD_NAME = "km.guandu.odd", "奇/怪[街]:道*?\\'"  # every character a sheet name refuses
 RESIDENT = bearer("resident", "km.guandu.taihe.heping", sub="r-001")
 DISTRICT = bearer("district_staff", "km.guandu", sub="d-01")
 
@@ -47,6 +53,11 @@ async def svc(pg_server: str, tmp_path_factory) -> AsyncIterator[Services]:
                         env="test", jwt_secret=JWT_SECRET, data_key=DATA_KEY,
                         consumer_poll_seconds=0.2)
     register_small_city(url)
+    grid = open_application(GridApplication, url, sealer=Sealer(DATA_KEY))
+    try:
+        grid.register_nodes([NodeSpec(ODD, "street", ODD_NAME)], SYSTEM)
+    finally:
+        grid.close()
     async with serve(issues_app(settings)) as i, serve(grid_app(settings)) as g, \
             serve(evaluation_app(settings)) as e:
         assert (await g.post("/v1/departments", json=DEPARTMENTS[0],
@@ -150,3 +161,41 @@ async def test_a_signed_token_with_a_claim_of_the_wrong_type_is_401(svc, claims)
                           (svc.evaluation, "/v1/rankings/departments")]:
         r = await client.get(route, headers={"Authorization": f"Bearer {token}"})
         assert_problem(r, 401, "token")
+
+
+async def test_an_xlsx_export_of_a_node_whose_name_excel_refuses_works(svc) -> None:
+    r = await eventually(lambda: svc.evaluation.get(
+        f"/v1/tiers/{ODD}/report", params={"month": "2026-11", "format": "xlsx"},
+        headers=ADMIN), lambda r: r.status_code != 404)
+    assert r.status_code == 200, r.text
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert sheet.title == "奇_怪_街__道___'2026-11考核"
+    r = await svc.evaluation.get("/v1/rankings", params={"parent": "km.guandu",
+                                                         "month": "2026-11", "format": "xlsx"},
+                                 headers=ADMIN)
+    assert r.status_code == 200, r.text
+    rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.values)
+    assert ODD_NAME in [cell for row in rows for cell in row]
+
+
+def chunks(total: int, first: bytes, size: int = 8192):
+    """A body without Content-Length: `first`, then filler, in chunks."""
+    async def stream():
+        yield first
+        sent = 0
+        while sent < total:
+            yield b"a" * min(size, total - sent)
+            sent += size
+    return stream()
+
+
+@pytest.mark.parametrize(("route", "content_type", "first"), [
+    ("/v1/issues", "application/json", b'{"title": "'),
+    ("/open311/v2/requests.json", "application/x-www-form-urlencoded", b"description="),
+    ("/open311/v2/requests.json", "multipart/form-data; boundary=xyz",
+     b'--xyz\r\nContent-Disposition: form-data; name="description"\r\n\r\n')])
+async def test_a_chunked_body_over_the_limit_is_413(svc, route, content_type, first) -> None:
+    r = await svc.issues.post(route, content=chunks(200_000, first), headers=RESIDENT | {
+        "content-type": content_type})
+    assert "content-length" not in r.request.headers  # sent chunked
+    assert_problem(r, 413, "limited to")

@@ -136,6 +136,20 @@ async def test_a_retried_open_with_the_same_key_opens_one_survey(platform: Evalu
     assert platform.events() == 1
 
 
+async def test_a_retry_with_a_choice_without_options_is_422(platform: Evaluating) -> None:
+    """Issue 13: the retry compared its questions before checking them, and crashed."""
+    body = {"title": "测评", "node": "km.guandu.taihe", "questions": QUESTIONS}
+    key = {"Idempotency-Key": "d-01-2026-survey-2"}
+    first = await platform.evaluation.post("/v1/surveys", json=body, headers=DISTRICT | key)
+    assert first.status_code == 201, first.text
+    broken = [{"key": "worst", "text": "最差", "kind": "choice"}]
+    for questions in (broken, [*QUESTIONS[:2], broken[0]]):
+        again = await platform.evaluation.post("/v1/surveys", json=body | {
+            "questions": questions}, headers=DISTRICT | key)
+        assert_problem(again, 422, "choice offers two or more")
+    assert platform.events() == 1
+
+
 async def test_refusals_say_why_and_write_nothing(platform: Evaluating) -> None:
     sid = await open_survey(platform)
     household, node, surveyor, answers = RESPONSES[0]

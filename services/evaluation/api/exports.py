@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from fastapi.responses import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from services.evaluation.kpi.definitions import Column
@@ -22,6 +24,7 @@ from services.evaluation.kpi.definitions import Column
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PERCENT = ("_rate", "_coverage", "_index")
+_NOT_IN_SHEET_NAMES = re.compile(r"[/\\\[\]:*?]")  # Excel refuses these in a sheet's name
 
 
 def table_bytes(fmt: str, title: str, columns: Sequence[Column],
@@ -34,10 +37,10 @@ def table_bytes(fmt: str, title: str, columns: Sequence[Column],
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]  # Excel's limit on sheet names
+    sheet.title = sheet_name(title)
     sheet.append([c.header for c in columns])
     for row in rows:
-        sheet.append([_cell(row.get(c.key)) for c in columns])
+        sheet.append([_xlsx_cell(_cell(row.get(c.key))) for c in columns])
     for i, column in enumerate(columns, start=1):
         letter = get_column_letter(i)
         sheet.column_dimensions[letter].width = max(10, 2 * len(column.header) + 2)
@@ -56,6 +59,18 @@ def export(fmt: str, name: str, title: str, columns: Sequence[Column],
     media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
     return Response(table_bytes(fmt, title, columns, rows), media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def sheet_name(title: str) -> str:
+    """A node's name is whatever people typed; a sheet's name may not hold / \\ [ ] : * ?,
+    start or end with an apostrophe, be empty, or pass 31 characters."""
+    name = _NOT_IN_SHEET_NAMES.sub("_", ILLEGAL_CHARACTERS_RE.sub("", title))[:31]
+    return name.strip("'") or "Sheet"
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """Control characters cannot be stored in a workbook: they are left out of the cell."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _cell(value: Any) -> Any:

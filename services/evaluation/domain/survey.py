@@ -120,7 +120,9 @@ class Survey(TieredAggregate):
                    at=now.isoformat(), tier=node, meta=meta)
 
     def same_campaign(self, title: str, node: str, questions: list[Question]) -> bool:
-        """Whether a retried open asks for this very survey."""
+        """Whether a retried open asks for this very survey. A retry is still a request: its
+        questions must hold up on their own before they are compared (422, not a 500)."""
+        check_questions(questions)
         return (self.title, self.node, self.questions) == (title, node, cleaned(questions))
 
     def record_response(self, household: str, node: str, answers: dict[str, Any],
