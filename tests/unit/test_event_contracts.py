@@ -20,9 +20,15 @@ from services.grid.domain.whistle import Whistle
 from services.issues.domain.catalog import Catalog
 from services.issues.domain.consultation import Consultation
 from services.issues.domain.issue import Issue
+from services.volunteers.domain.account import Account, Reward
+from services.volunteers.domain.activity import Activity
+from services.volunteers.domain.team import Team
+from services.volunteers.domain.volunteer import Organisation, Volunteer
+from services.volunteers.domain.wish import Wish
 
 AGGREGATES = [Issue, Catalog, Consultation, Node, Department, Whistle, Patrol, Person, Rating,
-              DepartmentEvaluation, Survey, KpiRules]
+              DepartmentEvaluation, Survey, KpiRules, Volunteer, Organisation, Team, Wish,
+              Activity, Account, Reward]
 EVENTS_DOC = Path(__file__).parents[2] / "docs" / "events.md"
 
 TYPE = re.compile(r"^gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
