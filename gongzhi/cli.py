@@ -59,8 +59,8 @@ def up(
     settings.secret("jwt_secret")  # generate development secrets before the services race to
     if demo:
         report = seed(url, settings.secret("data_key"))
-        typer.echo(f"Demo city: {report.nodes} nodes, {report.departments} departments and "
-                   f"{report.people} people newly registered")
+        typer.echo(f"Demo city: {report.nodes} nodes, {report.departments} departments, "
+                   f"{report.people} people and {report.volunteers} volunteers newly registered")
     env = launcher.service_env(url, home)
     brokers = None
     if transport == "kafka":
@@ -128,8 +128,8 @@ def seed_command(home: Home = Path(".gongzhi")) -> None:
 
     settings = _settings(home)
     report = seed(resolve_database_url(settings), settings.secret("data_key"))
-    typer.echo(f"{report.nodes} nodes, {report.departments} departments and {report.people} "
-               "people newly registered")
+    typer.echo(f"{report.nodes} nodes, {report.departments} departments, {report.people} "
+               f"people and {report.volunteers} volunteers newly registered")
 
 
 @app.command()

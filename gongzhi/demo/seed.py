@@ -1,5 +1,6 @@
 """Seed the demo city through grid's own Application (idempotent: a second run is a no-op):
-its tier tree, its departments, and its people in their roles (三长两员)."""
+its tier tree, its departments, and its people in their roles (三长两员); then its party
+members, volunteers, teams and rewards through the volunteers service's (seed_volunteers)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from gongzhi.demo.seed_volunteers import seed_volunteers
 from services.grid.application import DepartmentSpec, GridApplication, NodeSpec
 from shared.eventstore import open_application
 from shared.sealing import Sealer
@@ -20,6 +22,7 @@ class SeedReport:
     nodes: int
     departments: int
     people: int
+    volunteers: int = 0
 
 
 def demo_city() -> dict:
@@ -36,6 +39,7 @@ def seed(database_url: str, data_key: str) -> SeedReport:
             [DepartmentSpec(d["code"], d["name"], d["kind"], d["categories"], d["jurisdiction"])
              for d in city["departments"]], SEEDER)
         people = grid.seed_people(city["staff"], SEEDER)
-        return SeedReport(nodes.registered, departments, people.registered)
     finally:
         grid.close()
+    volunteers = seed_volunteers(database_url, city)
+    return SeedReport(nodes.registered, departments, people.registered, volunteers)
