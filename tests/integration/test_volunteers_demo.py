@@ -38,6 +38,11 @@ async def test_the_demo_community_is_alive_and_seeding_again_changes_nothing(
         rewards = await api.get("/v1/rewards", params={"node": f"{HUAYUE}.zhhsc"},
                                 headers=STAFF)
         assert {r["code"] for r in rewards.json()} == {"rice-5kg", "haircut", "star-family"}
+        # docs/volunteers.md's requests, as the member it names.
+        member = bearer("party_member", HUAYUE, sub="p-hy-zhao")
+        statement = await api.get("/v1/accounts/p-hy-zhao/statement", headers=member)
+        assert (statement.json()["balance"], statement.json()["hours"]) == (20, 2)
+        assert (await api.get("/v1/tiers/wn.huayin/leaderboard", headers=member)).is_success
         wishes = await api.get("/v1/wishes", params={"node": "wn.huayin"}, headers=bearer(
             "district_staff", "wn.huayin"))
         assert sorted(w["status"] for w in wishes.json()) == [
