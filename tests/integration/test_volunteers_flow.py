@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from services.volunteers.policies import CreditService
@@ -16,68 +15,30 @@ from shared.settings import Settings
 from tests.utils.huayin import (
     ELDER,
     HUAYUE,
+    P1,
+    P2,
     STAFF,
     STREET,
-    T0,
     UNIT,
     ZHHSC,
     Service,
+    balance,
+    form_vanguard,
     member,
+    ok,
+    post_wish,
+    refused,
+    register_members,
     volunteers_service,
 )
 from tests.utils.store import count_events, stored_events
 from tests.utils.wait import eventually
-
-P1, P2 = "p-hy-li", "p-hy-zhao"  # two in-service party members of the tax bureau
 
 
 @pytest.fixture
 async def svc(settings: Settings) -> AsyncIterator[Service]:
     async with volunteers_service(settings) as s:
         yield s
-
-
-def ok(r: httpx.Response, status: int = 200) -> dict:
-    assert r.status_code == status, r.text
-    return r.json()
-
-
-def refused(r: httpx.Response, status: int, *words: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    for word in words:
-        assert word in r.json()["detail"], r.json()
-    return r.json()
-
-
-async def register_members(api: httpx.AsyncClient) -> None:
-    ok(await api.post("/v1/organisations", headers=STAFF, json={
-        "code": "hy-tax", "name": "华阴市税务局", "node": HUAYUE,
-        "commitments": ["每月一次政策宣讲", "结对帮扶三户困难家庭"]}), 201)
-    for person, name in ((P1, "李建国"), (P2, "赵敏")):
-        ok(await api.post("/v1/volunteers", headers=member(person), json={
-            "name": name, "kind": "in_service_party_member", "home": ZHHSC,
-            "organisation": "hy-tax", "skills": ["水电维修"], "availability": ["sat", "sun"]}),
-           201)
-
-
-async def form_vanguard(api: httpx.AsyncClient) -> str:
-    team = ok(await api.post("/v1/teams", headers=STAFF, json={
-        "node": ZHHSC, "code": "vanguard-1", "name": "中海华山城党员先锋队", "kind": "vanguard",
-        "leader": P1}), 201)
-    ok(await api.post(f"/v1/teams/{team['id']}/members", headers=STAFF, json={"person": P2}))
-    return team["id"]
-
-
-async def post_wish(api: httpx.AsyncClient, key: str = "w-1", hours_ahead: int = 48) -> dict:
-    return ok(await api.post("/v1/wishes", headers=ELDER | {"Idempotency-Key": key}, json={
-        "node": UNIT, "kind": "repair", "text": "厨房水龙头漏水,想请人帮忙换一个",
-        "wanted_by": (T0 + timedelta(hours=hours_ahead)).isoformat()}), 201)
-
-
-async def balance(api: httpx.AsyncClient, person: str) -> int | None:
-    r = await api.get(f"/v1/accounts/{person}/statement", headers=member(person))
-    return r.json()["balance"] if r.status_code == 200 else None
 
 
 async def test_seed_001_wish_flow_end_to_end(svc: Service, settings: Settings) -> None:

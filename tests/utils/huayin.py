@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -79,3 +79,51 @@ async def volunteers_service(settings: Settings) -> AsyncIterator[Service]:
             'SELECT count(*) FROM "volunteers_tier_tree".nodes'),
             lambda n: n == len(HUAYIN), timeout=60)
         yield Service(api, clock, app)
+
+
+# -- seed 001's flow, step by step (the in-process and the Kafka tests share them) -------
+
+P1, P2 = "p-hy-li", "p-hy-zhao"  # two in-service party members of the tax bureau
+
+
+def ok(r: httpx.Response, status: int = 200) -> dict:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def refused(r: httpx.Response, status: int, *words: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    for word in words:
+        assert word in r.json()["detail"], r.json()
+    return r.json()
+
+
+async def register_members(api: httpx.AsyncClient) -> None:
+    ok(await api.post("/v1/organisations", headers=STAFF, json={
+        "code": "hy-tax", "name": "华阴市税务局", "node": HUAYUE,
+        "commitments": ["每月一次政策宣讲", "结对帮扶三户困难家庭"]}), 201)
+    for person, name in ((P1, "李建国"), (P2, "赵敏")):
+        ok(await api.post("/v1/volunteers", headers=member(person), json={
+            "name": name, "kind": "in_service_party_member", "home": ZHHSC,
+            "organisation": "hy-tax", "skills": ["水电维修"], "availability": ["sat", "sun"]}),
+           201)
+
+
+async def form_vanguard(api: httpx.AsyncClient) -> str:
+    team = ok(await api.post("/v1/teams", headers=STAFF, json={
+        "node": ZHHSC, "code": "vanguard-1", "name": "中海华山城党员先锋队", "kind": "vanguard",
+        "leader": P1}), 201)
+    ok(await api.post(f"/v1/teams/{team['id']}/members", headers=STAFF, json={"person": P2}))
+    return team["id"]
+
+
+async def post_wish(api: httpx.AsyncClient, key: str = "w-1", hours_ahead: int = 48) -> dict:
+    return ok(await api.post("/v1/wishes", headers=ELDER | {"Idempotency-Key": key}, json={
+        "node": UNIT, "kind": "repair", "text": "厨房水龙头漏水,想请人帮忙换一个",
+        "wanted_by": (T0 + timedelta(hours=hours_ahead)).isoformat()}), 201)
+
+
+async def balance(api: httpx.AsyncClient, person: str) -> int | None:
+    r = await api.get(f"/v1/accounts/{person}/statement", headers=member(person))
+    return r.json()["balance"] if r.status_code == 200 else None
