@@ -13,7 +13,7 @@ from services.volunteers.api.teams import router as teams_router
 from services.volunteers.api.volunteers import router as volunteers_router
 from services.volunteers.api.wishes import router as wishes_router
 from services.volunteers.application import VolunteersApplication
-from services.volunteers.policies import CreditService, CreditTeamIssues
+from services.volunteers.policies import CreditProbeReports, CreditService, CreditTeamIssues
 from services.volunteers.projections import PROJECTIONS
 from services.volunteers.watcher import check_once
 from shared.clock import Clock
@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         application=VolunteersApplication,
         projections=PROJECTIONS,
-        policies=lambda volunteers: [CreditService(volunteers), CreditTeamIssues(volunteers)],
+        policies=lambda volunteers: [CreditService(volunteers), CreditTeamIssues(volunteers),
+                                     CreditProbeReports(volunteers)],
         routers=[volunteers_router, teams_router, wishes_router, activities_router,
                  bank_router, figures_router],
         application_kwargs=lambda _: {"clock": clock},

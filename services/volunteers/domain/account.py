@@ -19,7 +19,7 @@ from services.volunteers.domain.rules import MAX_HOURS, Meta, id_for, is_code, i
 from shared.errors import Conflict, IllegalTransition, Invalid
 from shared.eventstore import TieredAggregate
 
-SOURCES = ("wish", "activity", "team_issue", "civic_act")
+SOURCES = ("wish", "activity", "team_issue", "probe_report", "civic_act")
 REWARD_KINDS = ("goods", "service", "honour")
 
 

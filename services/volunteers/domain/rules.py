@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 POINTS_PER_HOUR = 10
 TEAM_ISSUE_POINTS = 20
+PROBE_POINTS = 5  # a hazard reported by a courier (移动探头), once the issue is resolved
 MAX_CIVIC_POINTS = 50  # one civic act recorded by staff (文明行为积分) earns at most this
 MAX_HOURS = 24.0  # one wish or one activity attendance
 
