@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
+from services.grid.application_households import HouseholdCommands
 from services.grid.application_people import PeopleCommands
 from services.grid.domain.department import Department
 from services.grid.domain.node import Meta, Node, check_placement
@@ -60,7 +61,7 @@ class ImportReport:
     unchanged: int
 
 
-class GridApplication(PeopleCommands, ServiceApplication):
+class GridApplication(HouseholdCommands, PeopleCommands, ServiceApplication):
     name = "grid"
 
     def __init__(self, *, sealer: Sealer, clock: Clock | None = None,

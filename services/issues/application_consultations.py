@@ -77,6 +77,9 @@ class OpenConsultation:
     rule: str
     quorum: str | None
     allow_change: bool
+    weight: str | None = None
+    matter: str | None = None
+    areas: dict[str, str] | None = None  # from the household register, when weighed by area
 
     def fingerprint(self) -> str:
         """What a retry must repeat exactly for its Idempotency-Key to stand."""
@@ -105,7 +108,7 @@ class ConsultationCommands:
             topic=cmd.topic, form=cmd.form, convenor=cmd.convenor, parties=cmd.parties,
             proposals=cmd.proposals, eligible=cmd.eligible, rule=cmd.rule, quorum=cmd.quorum,
             allow_change=cmd.allow_change, fingerprint=fingerprint, at=self.clock.now(),
-            meta=meta)
+            meta=meta, weight=cmd.weight, matter=cmd.matter, areas=cmd.areas)
         try:
             self.save(consultation)
         except IntegrityError:  # the same key raced us: theirs won, ours is the retry
@@ -119,12 +122,14 @@ class ConsultationCommands:
         return consultation
 
     def cast_vote(self, cid: UUID, household: str, proposal: str, choice: str,
-                  resident: str | None, meta: Meta) -> bool:
+                  resident: str | None, meta: Meta,
+                  member_of: frozenset[str] = frozenset()) -> bool:
         """`resident` is the resident account voting online; None for a paper ballot.
+        `member_of`: the households the register has the resident verified for.
         Returns whether a ballot was recorded (False: it repeated the counted one)."""
         _, recorded = self._on_consultation(
             cid, lambda c: c.vote(household, proposal, choice, resident, self.clock.now(),
-                                  meta), copy=False)
+                                  meta, member_of), copy=False)
         return recorded
 
     def close_voting(self, cid: UUID, meta: Meta) -> Consultation:

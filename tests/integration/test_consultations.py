@@ -17,6 +17,7 @@ from tests.conftest import DATA_KEY
 from tests.integration.test_issues_api import COMMUNITY, raise_issue
 from tests.integration.test_refusals import assert_problem
 from tests.utils.city import BUILDING
+from tests.utils.households import learned, register_households
 from tests.utils.store import count_events, stored_events
 from tests.utils.tokens import bearer
 from tests.utils.wait import eventually
@@ -29,6 +30,20 @@ HOUSEHOLDS = [f"jjy102-b1-{n}" for n in range(301, 310)]  # nine households
 
 def resident(n: int, scope: str = HEPING) -> dict[str, str]:
     return bearer("resident", scope, sub=f"r-{n:03d}")
+
+
+FAMILY = 50  # resident(50) lives in HOUSEHOLDS[0] too, verified
+
+
+@pytest.fixture
+async def register(issues_api, settings) -> None:
+    """The register has resident(n) verified for HOUSEHOLDS[n] (and resident(50) for the
+    first, their family), 80-odd m² each; the issues service has learned it."""
+    members = {h: [f"r-{n:03d}"] for n, h in enumerate(HOUSEHOLDS)}
+    members[HOUSEHOLDS[0]].append(f"r-{FAMILY:03d}")
+    register_households(settings.database_url,
+                        {h: f"{80 + n}.50" for n, h in enumerate(HOUSEHOLDS)}, members)
+    await learned(issues_api, f"r-{len(HOUSEHOLDS) - 1:03d}", 1)
 
 
 def opening(**over: object) -> dict:
@@ -69,7 +84,7 @@ async def acknowledged_issue(api: httpx.AsyncClient) -> dict:
 
 
 async def test_the_xiaotaoyuan_vote_passes_two_thirds_is_published_and_assigns_the_issue(
-        issues_api, settings) -> None:
+        issues_api, settings, register) -> None:
     """Seed 004 (有一说一): residents, merchants, urban management, the comprehensive
     management office and the police deliberate; over two thirds of households approve the
     bike shed; the conclusion is published and assigned on the issue."""
@@ -78,7 +93,8 @@ async def test_the_xiaotaoyuan_vote_passes_two_thirds_is_published_and_assigns_t
     cid = c["id"]
     assert [p["id"] for p in c["proposals"]] == ["p1", "p2", "p3"]
     assert c["form_name"] == "议事会" and c["status"] == "open" and c["quorum"] == "1/2"
-    # Seven households vote online, each from its own resident account; two on paper.
+    # Seven households vote online, each from a resident account verified for it; two on
+    # paper.
     for n, household in enumerate(HOUSEHOLDS):
         who = resident(n) if n < 7 else COMMUNITY
         for proposal, yes_until in (("p1", 8), ("p2", 7), ("p3", 3)):
@@ -138,9 +154,9 @@ async def test_the_xiaotaoyuan_vote_passes_two_thirds_is_published_and_assigns_t
 
 
 async def test_a_changed_vote_replaces_the_counted_one_and_a_repeat_writes_nothing(
-        issues_api, settings) -> None:
+        issues_api, settings, register) -> None:
     c = await open_consultation(issues_api, rule="simple_majority_cast", quorum=None)
-    cid, me = c["id"], resident(1)
+    cid, me = c["id"], resident(0)
     assert (await vote(issues_api, cid, HOUSEHOLDS[0], "p2", "no", me)).json()["recorded"]
     r = await vote(issues_api, cid, HOUSEHOLDS[0], "p2", "yes", me)
     assert r.json()["recorded"] is True
@@ -228,23 +244,27 @@ async def test_a_consultation_on_an_issue_meets_at_its_node_or_above(issues_api,
     await open_consultation(issues_api, node=BUILDING, issue_id=issue["id"])
 
 
-async def test_votes_that_break_a_rule_are_refused(issues_api, settings) -> None:
+async def test_votes_that_break_a_rule_are_refused(issues_api, settings, register) -> None:
     c = await open_consultation(issues_api, allow_change=False)
     url = f"/v1/consultations/{c['id']}/votes"
-    assert (await vote(issues_api, c["id"], HOUSEHOLDS[0], "p1", "yes", resident(1))).is_success
+    assert (await vote(issues_api, c["id"], HOUSEHOLDS[0], "p1", "yes", resident(0))).is_success
 
     def ballot(household: str = HOUSEHOLDS[0], proposal: str = "p1",
                choice: str = "no") -> dict:
         return {"household": household, "proposal": proposal, "choice": choice}
 
     for status, words, headers, body in [
-        (409, ["already voted 'yes' on p1", "does not allow changing a vote"], resident(1),
+        (409, ["already voted 'yes' on p1", "does not allow changing a vote"], resident(0),
          ballot()),
         (409, ["does not allow changing"], COMMUNITY, ballot()),  # a paper ballot neither
-        (403, ["'jjy102-b9-999' is not eligible"], resident(1), ballot("jjy102-b9-999")),
-        (422, ["no proposal 'p9'", "it has p1, p2, p3"], resident(1), ballot(proposal="p9")),
-        (422, ["choice"], resident(1), ballot(choice="maybe")),
-        (403, ["another resident's account"], resident(2), ballot(proposal="p2")),
+        (403, ["'jjy102-b9-999' is not eligible"], resident(0), ballot("jjy102-b9-999")),
+        (422, ["no proposal 'p9'", "it has p1, p2, p3"], resident(0), ballot(proposal="p9")),
+        (422, ["choice"], resident(0), ballot(choice="maybe")),
+        (403, ["another resident's account"], resident(FAMILY), ballot(proposal="p2")),
+        # Ballot stuffing: a resident voting for a neighbour's household.
+        (403, ["r-000 is not a verified member of household 'jjy102-b1-302'"], resident(0),
+         ballot(HOUSEHOLDS[1], choice="yes")),
+        (403, ["not a verified member"], resident(99), ballot(HOUSEHOLDS[5], choice="yes")),
         (403, ["may not see a consultation"], resident(3, "km.guandu.taihe.minhang"),
          ballot(HOUSEHOLDS[5])),
         (403, ["may not record paper ballots"], OTHER_COMMUNITY, ballot(HOUSEHOLDS[5])),
@@ -328,6 +348,9 @@ async def test_households_voting_at_once_are_all_counted(issues_api, settings) -
     """Ballots racing on one consultation: a conflicting save reloads and asks again, so
     every household's ballot counts, once."""
     households = [f"jjy102-b2-{n}" for n in range(60)]
+    register_households(settings.database_url, {h: "60" for h in households},
+                        {h: [f"r-{100 + n:03d}"] for n, h in enumerate(households)})
+    await learned(issues_api, f"r-{100 + len(households) - 1:03d}", 1)
     c = await open_consultation(issues_api, eligible_households=households,
                                 rule="simple_majority_cast", quorum=None)
     started = time.perf_counter()

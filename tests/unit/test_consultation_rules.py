@@ -127,9 +127,10 @@ def test_opening_numbers_the_proposals_and_keeps_the_quorum_exact() -> None:
 def test_a_changed_vote_replaces_the_earlier_one_and_says_so() -> None:
     c = consultation()
     h = HOUSEHOLDS[0]
-    assert c.vote(h, "p1", "no", "r-1", T0, META) is True
-    assert c.vote(h, "p1", "yes", "r-1", T0, META) is True
-    assert c.vote(h, "p1", "yes", "r-1", T0, META) is False  # the same again: nothing to record
+    mine = frozenset({h})
+    assert c.vote(h, "p1", "no", "r-1", T0, META, mine) is True
+    assert c.vote(h, "p1", "yes", "r-1", T0, META, mine) is True
+    assert c.vote(h, "p1", "yes", "r-1", T0, META, mine) is False  # the same again: no record
     casts = [e for e in c.collect_events() if type(e).__name__ == "VoteCast"]
     assert [(e.choice, e.replaces) for e in casts] == [("no", None), ("yes", "no")]
     assert c.turnout()["p1"] == 1
@@ -155,12 +156,22 @@ def test_only_eligible_households_vote_on_known_proposals() -> None:
 def test_a_household_votes_online_through_one_resident_account() -> None:
     c = consultation()
     h = HOUSEHOLDS[0]
-    c.vote(h, "p1", "yes", "r-1", T0, META)
+    c.vote(h, "p1", "yes", "r-1", T0, META, frozenset({h}))
     with pytest.raises(Forbidden, match="another resident's account"):
-        c.vote(h, "p1", "no", "r-2", T0, META)
+        c.vote(h, "p1", "no", "r-2", T0, META, frozenset({h}))
     with pytest.raises(Forbidden, match="another resident's account"):
-        c.vote(h, "p2", "no", "r-2", T0, META)
+        c.vote(h, "p2", "no", "r-2", T0, META, frozenset({h}))
     assert c.vote(h, "p1", "no", None, T0, META) is True  # a paper ballot at the meeting
+
+
+def test_an_online_ballot_counts_only_for_a_household_the_resident_is_verified_for() -> None:
+    """The ballot stuffing of issue 11: one resident voting for every eligible household."""
+    c = consultation()
+    for h in HOUSEHOLDS[1:4]:
+        with pytest.raises(Forbidden, match=f"not a verified member of household '{h}'"):
+            c.vote(h, "p1", "yes", "r-1", T0, META, frozenset({HOUSEHOLDS[0]}))
+    assert c.vote(HOUSEHOLDS[0], "p1", "yes", "r-1", T0, META, frozenset({HOUSEHOLDS[0]}))
+    assert c.turnout()["p1"] == 1
 
 
 def test_after_close_no_vote_and_no_new_proposal() -> None:
@@ -219,3 +230,35 @@ def test_events_are_public_versioned_types() -> None:
     }
     assert len(events) == 1 + 18 + 1 + 1 + 1
     assert all(e.tier == "gl.xty.jjy102" and e.meta == META for e in events)
+
+
+# -- weighed by floor area ------------------------------------------------------------------
+
+def test_ballots_weighed_by_area_decide_by_square_metres_not_households() -> None:
+    areas = {"a": "120.00", "b": "40.00", "c": "40.00", "d": "40.00"}
+    c = Consultation.open(
+        id=uuid.uuid4(), node="gl.xty.jjy102", issue_id=None, topic="车棚", form="council",
+        convenor={"name": "范新华"}, parties=[], proposals=[{"title": "修建车棚"}],
+        eligible=list(areas), rule="simple_majority_cast", quorum="1/2", allow_change=True,
+        fingerprint="f", at=T0, meta=META, weight="area", areas=areas)
+    c.vote("a", "p1", "yes", None, T0, META)
+    c.vote("b", "p1", "no", None, T0, META)
+    c.vote("c", "p1", "no", None, T0, META)
+    result = c.close_voting(T0, META)["p1"]
+    # One household of three says yes, but 120 of 200 m² is more than half of the area.
+    assert (result["yes"], result["no"], result["passed"]) == (1, 2, True)
+    assert result["area"]["cast"] == "200.00" and result["area"]["yes_needed"] == "100.01"
+    assert result["area"]["quorum_needed"] == "120.00" and result["quorum_met"] is True
+
+
+def test_weighing_by_area_needs_every_household_in_the_register() -> None:
+    with pytest.raises(Invalid, match="not there: jjy102-b1-102"):
+        consultation_with(weight="area", areas={HOUSEHOLDS[0]: "80"})
+
+
+def consultation_with(**over: object) -> Consultation:
+    return Consultation.open(
+        id=uuid.uuid4(), node="gl.xty.jjy102", issue_id=None, topic="车棚", form="council",
+        convenor={"name": "范新华"}, parties=[], proposals=[{"title": "修建车棚"}],
+        eligible=HOUSEHOLDS, rule="two_thirds_cast", quorum=None, allow_change=True,
+        fingerprint="f", at=T0, meta=META, **over)

@@ -18,15 +18,22 @@ from services.issues.application_consultations import OpenConsultation
 from services.issues.domain.consultation import (
     CHOICES,
     FORMS,
+    MATTERS,
     PARTY_KINDS,
     RULES,
     STATUSES,
+    WEIGHTS,
     Consultation,
 )
 from services.issues.projections import CONSULTATIONS
+from services.issues.projections.households import (
+    areas_of,
+    households_under,
+    verified_households,
+)
 from shared import telemetry
 from shared.auth import Principal
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, HistoryEntry
 from shared.tiers import PATH_PATTERN, is_within, subtree_like
@@ -60,8 +67,16 @@ class OpenBody(s.Strict):
     convenor: Convenor
     parties: list[Party] = Field(default_factory=list, max_length=50)
     proposals: list[Proposal] = Field(min_length=1, max_length=20)
-    eligible_households: list[Household] = Field(min_length=1, max_length=5000)
+    eligible_households: list[Household] | None = Field(
+        default=None, min_length=1, max_length=5000,
+        description="omitted: every household the register has at or under the node")
     rule: Literal[RULES]  # type: ignore[valid-type]
+    weight: Literal[WEIGHTS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="households (default: one ballot weighs one) or area "
+        "(each ballot weighs its household's floor area); not for civil_code_278")
+    matter: Literal[MATTERS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="civil_code_278 only: major (items 6–8, three quarters) "
+        "or ordinary (more than half)")
     quorum: str | float | None = Field(
         default=None, examples=["1/2"],
         description="share of eligible households that must vote; required by "
@@ -126,7 +141,8 @@ def _out(app: IssuesApplication, c: Consultation, with_history: bool = False) ->
     out: dict[str, Any] = {
         "id": str(c.id), "version": c.version, "node": c.node, "issue_id": c.issue_id,
         "topic": c.topic, "form": c.form, "form_name": FORMS[c.form], "convenor": c.convenor,
-        "parties": c.parties, "rule": c.rule, "quorum": c.quorum,
+        "parties": c.parties, "rule": c.rule, "quorum": c.quorum, "weight": c.weight,
+        "matter": c.matter, "areas": c.areas,
         "allow_change": c.allow_change, "status": c.status,
         "eligible_households": c.eligible,
         "proposals": [p | {"households_voted": turnout[p["id"]]} for p in c.proposals.values()],
@@ -163,13 +179,24 @@ async def open_consultation(
     with the same `Idempotency-Key` returns the one the first call opened (200)."""
     _require_staff(who, body.node, "open a consultation")
     await require_live_node(pool, body.node)
+    if body.eligible_households is not None:
+        eligible = list(body.eligible_households)
+    else:
+        eligible = list(await households_under(pool, body.node))
+        if not eligible:
+            raise Invalid(f"the household register has no household at or under "
+                          f"'{body.node}'; name the eligible households",
+                          field="eligible_households")
+    areas = None
+    if body.weight == "area" or body.rule == "civil_code_278":
+        areas = {code: str(area) for code, area in (await areas_of(pool, eligible)).items()}
     cmd = OpenConsultation(
         node=body.node, issue_id=body.issue_id, topic=body.topic, form=body.form,
         convenor=body.convenor.model_dump(), parties=[p.model_dump() for p in body.parties],
         proposals=[p.model_dump() for p in body.proposals],
-        eligible=list(body.eligible_households), rule=body.rule,
+        eligible=eligible, rule=body.rule,
         quorum=None if body.quorum is None else str(body.quorum),
-        allow_change=body.allow_change)
+        allow_change=body.allow_change, weight=body.weight, matter=body.matter, areas=areas)
     with telemetry.span("issues open_consultation", node=body.node):
         consultation, created = await run_in_threadpool(
             issues.open_consultation, cmd, convenor=who.sub, meta=meta(who),
@@ -199,16 +226,18 @@ async def add_proposal(cid: UUID, body: Proposal, who: CurrentPrincipal,
 
 @router.post("/{cid}/votes", response_model=VoteOut, name="cast_vote")
 async def cast_vote(cid: UUID, body: VoteBody, who: CurrentPrincipal,
-                    issues: Issues) -> VoteOut:
-    """One counted ballot per household per proposal. A different choice replaces the
-    counted one while voting is open (unless the consultation forbids changes); the same
-    choice again records nothing."""
+                    issues: Issues, pool: Pool) -> VoteOut:
+    """One counted ballot per household per proposal. A resident's online ballot counts
+    only for a household the register has them verified for. A different choice replaces
+    the counted one while voting is open (unless the consultation forbids changes); the
+    same choice again records nothing."""
     node = await run_in_threadpool(issues.consultation_node, cid)
     resident = _ballot_of(who, node)
+    member_of = await verified_households(pool, resident) if resident else frozenset()
     with telemetry.span("issues cast_vote", node=node):
         recorded = await run_in_threadpool(
             issues.cast_vote, cid, body.household, body.proposal, body.choice, resident,
-            meta(who))
+            meta(who), member_of)
     return VoteOut(household=body.household, proposal=body.proposal, choice=body.choice,
                    recorded=recorded, ballot="online" if resident else "paper")
 

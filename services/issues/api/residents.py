@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from services.issues.api.deps import Pool
 from services.issues.api.filters import make_cursor, read_cursor
 from services.issues.projections import RESIDENT_FEED
+from services.issues.projections.households import memberships
 from shared.http import CurrentPrincipal
 from shared.sse import STREAM_RESPONSES, event_stream, start_after
 
@@ -102,3 +103,18 @@ async def my_events(who: CurrentPrincipal, pool: Pool, request: Request,
     after = await start_after(last_event_id, lambda: pool.fetchval(
         f"SELECT coalesce(max(id), 0) FROM {_S}.feed WHERE person = $1", who.sub))
     return event_stream(request, fetch, after)
+
+
+class MyHousehold(BaseModel):
+    code: str
+    node: str
+    area: str
+    relation: str
+    verified: bool  # only a verified member's online ballot counts for the household
+
+
+@router.get("/households", response_model=list[MyHousehold], name="my_households")
+async def my_households(who: CurrentPrincipal, pool: Pool) -> list[MyHousehold]:
+    """The households the register links the caller to (grid's register, as this service
+    learned it): the ones their online ballots may count for once verified."""
+    return [MyHousehold(**m) for m in await memberships(pool, who.sub)]

@@ -8,6 +8,15 @@ The threshold rules follow the Civil Code's reading of Chinese numbers (民法�
 exactly two thirds. A ballot cast is yes, no or abstain: an abstaining household took part
 (it counts towards the quorum and the votes cast) but did not approve, as owners' meetings
 count participants (民法典 第278条).
+
+Owners' decisions under 民法典 第278条 (`civil_code_278`) count owners twice: by number and by
+floor area (专有部分面积). At least two thirds of the area AND two thirds of the owners take
+part; of those taking part, three quarters of the area AND of the owners approve a major
+matter (items 6–8: maintenance funds, rebuilding, changing the use of common parts), more
+than half of each an ordinary one. One household (专有部分) is one owner, as the Supreme
+People's Court counts them (法释〔2009〕7号 第八、九条). Arithmetic is exact (fractions):
+areas carry at most two decimals, so "needed" is the smallest multiple of 0.01 m² that
+reaches the share.
 """
 
 from __future__ import annotations
@@ -15,8 +24,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
-from math import ceil
+from math import ceil, floor
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -29,7 +39,10 @@ from shared.eventstore import TieredAggregate
 FORMS = {"forum": "恳谈会", "council": "议事会", "hearing": "听证会", "review": "评议会"}
 PARTY_KINDS = ("resident", "merchant", "property_company", "owners_committee", "department",
                "police", "other")
-RULES = ("simple_majority_cast", "two_thirds_cast", "two_thirds_eligible")
+RULES = ("simple_majority_cast", "two_thirds_cast", "two_thirds_eligible", "civil_code_278")
+WEIGHTS = ("households", "area")
+MATTERS = ("major", "ordinary")
+CENT = Fraction(1, 100)  # areas are square metres with two decimals
 CHOICES = ("yes", "no", "abstain")
 STATUSES = ("open", "voting_closed", "concluded")
 Meta = dict[str, Any]
@@ -52,12 +65,123 @@ def parse_quorum(text: str | None) -> Fraction | None:
     return quorum
 
 
-def check_rule(rule: str, quorum: Fraction | None) -> None:
+def check_rule(rule: str, quorum: Fraction | None, weight: str | None = None,
+               matter: str | None = None) -> None:
     if rule not in RULES:
         raise Invalid(f"'{rule}' is not a threshold rule; one of {', '.join(RULES)}",
                       field="rule")
     if rule == "two_thirds_eligible" and quorum is None:
         raise Invalid("the two_thirds_eligible rule needs a quorum, e.g. '2/3'", field="quorum")
+    if rule == "civil_code_278":
+        if matter not in MATTERS:
+            raise Invalid("the civil_code_278 rule needs the matter: 'major' (民法典 第278条 "
+                          "items 6–8) or 'ordinary'", field="matter")
+        if quorum is not None:
+            raise Invalid("the civil_code_278 rule sets its own participation (two thirds of "
+                          "the area and of the owners); leave quorum out", field="quorum")
+        if weight is not None:
+            raise Invalid("the civil_code_278 rule counts owners and area both; leave "
+                          "weight out", field="weight")
+        return
+    if matter is not None:
+        raise Invalid("only the civil_code_278 rule takes a matter", field="matter")
+    if weight is not None and weight not in WEIGHTS:
+        raise Invalid(f"'{weight}' is not a weight; one of {', '.join(WEIGHTS)}",
+                      field="weight")
+
+
+def at_least(total: Fraction, share: Fraction, *, strict: bool = False,
+             step: Fraction = Fraction(1)) -> Fraction:
+    """The smallest multiple of `step` that reaches `share` of `total` (passes it, when
+    `strict`: "过半数" is more than half). Counts step by 1, areas by 0.01 m²."""
+    bound = share * total / step
+    return (floor(bound) + 1 if strict else ceil(bound)) * step
+
+
+def m2(area: Fraction) -> str:
+    """An area (a multiple of 0.01 m²) as the decimal string events carry: '85.50'."""
+    return str((Decimal(area.numerator) / Decimal(area.denominator)).quantize(Decimal("0.01")))
+
+
+def _area_sums(areas: dict[str, Fraction], ballots: dict[str, str]) -> dict[str, Fraction]:
+    sums = {c: Fraction(0) for c in CHOICES}
+    for household, choice in ballots.items():
+        sums[choice] += areas[household]
+    sums["cast"] = sums["yes"] + sums["no"] + sums["abstain"]
+    sums["eligible"] = sum(areas.values(), Fraction(0))
+    return sums
+
+
+def tally_by_area(rule: str, quorum: Fraction | None, areas: dict[str, Fraction],
+                  ballots: dict[str, str]) -> dict[str, Any]:
+    """One proposal under one of the household rules, each ballot weighing its household's
+    floor area: the quorum and the threshold are shares of area, not of households."""
+    counts = Counter(ballots.values())
+    a = _area_sums(areas, ballots)
+    quorum_area = at_least(a["eligible"], quorum, step=CENT) if quorum is not None else 0
+    if rule == "simple_majority_cast":
+        yes_area = at_least(a["cast"], Fraction(1, 2), strict=True, step=CENT)
+    else:
+        yes_area = at_least(a["cast"] if rule == "two_thirds_cast" else a["eligible"],
+                            Fraction(2, 3), step=CENT)
+    yes_area = max(yes_area, CENT)
+    quorum_met = a["cast"] >= quorum_area
+    return {"yes": counts["yes"], "no": counts["no"], "abstain": counts["abstain"],
+            "cast": len(ballots), "eligible": len(areas), "weight": "area",
+            "quorum_needed": None, "quorum_met": quorum_met, "yes_needed": None,
+            "passed": quorum_met and a["yes"] >= yes_area,
+            "area": {k: m2(v) for k, v in a.items()} | {
+                "quorum_needed": m2(Fraction(quorum_area)), "yes_needed": m2(yes_area)}}
+
+
+def tally_278(matter: str, areas: dict[str, Fraction], ballots: dict[str, str]) -> dict[str, Any]:
+    """One proposal under 民法典 第278条: participation by area and by owners, then approval
+    by area and by owners among those taking part. Abstaining takes part, not approves."""
+    counts = Counter(ballots.values())
+    yes, cast, eligible = counts["yes"], len(ballots), len(areas)
+    a = _area_sums(areas, ballots)
+    two_thirds = Fraction(2, 3)
+    share, strict = (Fraction(3, 4), False) if matter == "major" else (Fraction(1, 2), True)
+    owners_to_take_part = int(at_least(Fraction(eligible), two_thirds))
+    area_to_take_part = at_least(a["eligible"], two_thirds, step=CENT)
+    owners_to_approve = max(1, int(at_least(Fraction(cast), share, strict=strict)))
+    area_to_approve = max(CENT, at_least(a["cast"], share, strict=strict, step=CENT))
+    participation = {"owners": cast >= owners_to_take_part, "area": a["cast"] >= area_to_take_part}
+    approval = {"owners": yes >= owners_to_approve, "area": a["yes"] >= area_to_approve}
+    quorum_met = all(participation.values())
+    return {"yes": yes, "no": counts["no"], "abstain": counts["abstain"], "cast": cast,
+            "eligible": eligible, "weight": "owners_and_area", "matter": matter,
+            "quorum_needed": owners_to_take_part, "quorum_met": quorum_met,
+            "yes_needed": owners_to_approve,
+            "passed": quorum_met and all(approval.values()),
+            "participation": participation, "approval": approval,
+            "area": {k: m2(v) for k, v in a.items()} | {
+                "quorum_needed": m2(area_to_take_part), "yes_needed": m2(area_to_approve)}}
+
+
+def explain(rule: str, result: dict[str, Any]) -> str:
+    """Why a proposal did not pass, in its own numbers."""
+    area = result.get("area")
+    if rule == "civil_code_278":
+        return (f"{result['cast']} of {result['eligible']} owners and {area['cast']} of "
+                f"{area['eligible']} m² took part, {result['quorum_needed']} owners and "
+                f"{area['quorum_needed']} m² needed; {result['yes']} owners and {area['yes']} "
+                f"m² approved, {result['yes_needed']} owners and {area['yes_needed']} m² "
+                f"needed under civil_code_278 ({result['matter']} matter)")
+    quorum = "" if result["quorum_met"] else ", quorum not reached"
+    if area is not None:
+        return (f"{area['yes']} m² yes of {area['cast']} m² cast, {area['yes_needed']} m² "
+                f"needed under {rule} weighed by area{quorum}")
+    return (f"{result['yes']} yes of {result['cast']} cast, {result['yes_needed']} needed "
+            f"under {rule}{quorum}")
+
+
+def check_areas(eligible: list[str], areas: dict[str, str] | None) -> None:
+    missing = [h for h in eligible if h not in (areas or {})]
+    if missing:
+        raise Invalid(f"weighing by floor area needs every eligible household in the "
+                      f"household register; not there: {', '.join(missing[:5])}"
+                      f"{' …' if len(missing) > 5 else ''}", field="eligible_households")
 
 
 def yes_needed(rule: str, cast: int, eligible: int) -> int:
@@ -119,29 +243,39 @@ class Consultation(TieredAggregate):
              convenor: dict[str, str], parties: list[dict[str, str]],
              proposals: list[dict[str, str]], eligible: list[str], rule: str,
              quorum: str | None, allow_change: bool, fingerprint: str, at: datetime,
-             meta: Meta) -> Consultation:
+             meta: Meta, weight: str | None = None, matter: str | None = None,
+             areas: dict[str, str] | None = None) -> Consultation:
+        """`areas` (household -> floor area, from the register) is needed when ballots weigh
+        by area: `weight="area"` or the civil_code_278 rule; it is kept as of opening."""
         if form not in FORMS:
             raise Invalid(f"'{form}' is not a meeting form; one of {', '.join(FORMS)}",
                           field="form")
         if not proposals:
             raise Invalid("put at least one proposal to the vote", field="proposals")
         fraction = parse_quorum(quorum)
-        check_rule(rule, fraction)
+        check_rule(rule, fraction, weight, matter)
         check_households(eligible)
+        by_area = weight == "area" or rule == "civil_code_278"
+        if by_area:
+            check_areas(eligible, areas)
         numbered = [{"id": f"p{n}", "title": p["title"], "description": p.get("description", "")}
                     for n, p in enumerate(proposals, start=1)]
         return cls(id=id, node=node, issue_id=issue_id, topic=topic, form=form,
                    convenor=convenor, parties=parties, proposals=numbered, eligible=eligible,
                    rule=rule, quorum=str(fraction) if fraction is not None else None,
                    allow_change=allow_change, fingerprint=fingerprint, at=at.isoformat(),
-                   tier=node, meta=meta)
+                   tier=node, meta=meta,
+                   weight=None if rule == "civil_code_278" else (weight or "households"),
+                   matter=matter,
+                   areas={h: areas[h] for h in eligible} if by_area and areas else None)
 
     @event("Opened", topic="gongzhi.consultation.opened.v1")
     def __init__(self, *, id: UUID, node: str, issue_id: str | None, topic: str, form: str,
                  convenor: dict[str, str], parties: list[dict[str, str]],
                  proposals: list[dict[str, str]], eligible: list[str], rule: str,
                  quorum: str | None, allow_change: bool, fingerprint: str, at: str, tier: str,
-                 meta: Meta) -> None:
+                 meta: Meta, weight: str | None = "households", matter: str | None = None,
+                 areas: dict[str, str] | None = None) -> None:
         self.node = node
         self.issue_id = issue_id
         self.topic = topic
@@ -154,6 +288,9 @@ class Consultation(TieredAggregate):
         self.rule = rule
         self.quorum = quorum
         self.allow_change = allow_change
+        self.weight = weight  # None under civil_code_278: it counts owners and area both
+        self.matter = matter
+        self.areas = areas  # household -> floor area as of opening, when ballots weigh it
         self.fingerprint = fingerprint
         self.status = "open"
         self.opened_at = at
@@ -175,10 +312,11 @@ class Consultation(TieredAggregate):
         return proposal["id"]
 
     def vote(self, household: str, proposal: str, choice: str, resident: str | None,
-             at: datetime, meta: Meta) -> bool:
+             at: datetime, meta: Meta, member_of: frozenset[str] = frozenset()) -> bool:
         """Count a household's ballot on one proposal. `resident` is the resident account
-        voting online, None for a paper ballot staff record at the meeting. Returns False
-        when the ballot repeats the counted one (nothing to record)."""
+        voting online, None for a paper ballot staff record at the meeting; `member_of` the
+        households the register has that resident verified for (an online ballot counts
+        only for one of them). Returns False when the ballot repeats the counted one."""
         self._require_voting("vote")
         if proposal not in self.proposals:
             raise Invalid(f"no proposal '{proposal}' in this consultation; it has "
@@ -189,6 +327,11 @@ class Consultation(TieredAggregate):
         if household not in self._eligible:
             raise Forbidden(f"household '{household}' is not eligible to vote in this "
                             "consultation", household=household)
+        if resident is not None and household not in member_of:
+            raise Forbidden(f"resident {resident} is not a verified member of household "
+                            f"'{household}': the compound head or community staff verify who "
+                            "lives where; until then, vote on paper at the meeting",
+                            household=household)
         bound = self.voters.get(household)
         if resident is not None and bound is not None and bound != resident:
             raise Forbidden(f"household '{household}' votes online through another resident's "
@@ -210,8 +353,16 @@ class Consultation(TieredAggregate):
     def close_voting(self, at: datetime, meta: Meta) -> dict[str, dict[str, Any]]:
         self._require_voting("close voting")
         quorum = parse_quorum(self.quorum)
-        counts = {pid: tally(self.rule, quorum, len(self.eligible), ballots.values())
-                  for pid, ballots in self.votes.items()}
+        areas = {h: Fraction(Decimal(a)) for h, a in (self.areas or {}).items()}
+        if self.rule == "civil_code_278":
+            counts = {pid: tally_278(self.matter or "major", areas, ballots)
+                      for pid, ballots in self.votes.items()}
+        elif self.weight == "area":
+            counts = {pid: tally_by_area(self.rule, quorum, areas, ballots)
+                      for pid, ballots in self.votes.items()}
+        else:
+            counts = {pid: tally(self.rule, quorum, len(self.eligible), ballots.values())
+                      for pid, ballots in self.votes.items()}
         self._voting_closed(tally=counts, at=at.isoformat(), tier=self.node, meta=meta)
         return counts
 
@@ -230,9 +381,7 @@ class Consultation(TieredAggregate):
                 raise Invalid(f"no proposal '{pid}' in this consultation", field="adopted")
             if not result["passed"]:
                 raise IllegalTransition(
-                    f"{pid} did not pass ({result['yes']} yes of {result['cast']} cast, "
-                    f"{result['yes_needed']} needed under {self.rule}"
-                    f"{'' if result['quorum_met'] else ', quorum not reached'}); "
+                    f"{pid} did not pass ({explain(self.rule, result)}); "
                     "only passed proposals may be adopted", proposal=pid)
         check_assignments(assignments)
         self._concluded(conclusion=conclusion, adopted=adopted, assignments=assignments,

@@ -8,9 +8,11 @@
 | search         | issues  | GET /v1/issues/search (Chinese keywords)|
 | resident feed  | issues  | GET /v1/me/issues, GET /v1/me/events    |
 | consultations  | issues  | GET /v1/consultations, .../notices (公示)|
+| households     | grid    | consultations: verified members, areas  |
 """
 
 from services.issues.projections.consultations import Consultations
+from services.issues.projections.households import Households
 from services.issues.projections.issue_list import IssueList
 from services.issues.projections.resident_feed import ResidentFeed
 from services.issues.projections.search import IssueSearch
@@ -23,6 +25,7 @@ TIER_SUMMARY = TierSummary()
 SEARCH = IssueSearch()
 RESIDENT_FEED = ResidentFeed()
 CONSULTATIONS = Consultations()
+HOUSEHOLDS = Households()
 
 PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED,
-               CONSULTATIONS)
+               CONSULTATIONS, HOUSEHOLDS)
