@@ -1,5 +1,6 @@
 """Seed the demo city through grid's own Application (idempotent: a second run is a no-op):
-its tier tree, its departments, and its people in their roles (三长两员); then its party
+its tier tree, its departments, and its people in their roles (三长两员) and a few
+households with their verified residents (户); then its party
 members, volunteers, teams and rewards through the volunteers service's (seed_volunteers)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from shared.eventstore import open_application
 from shared.sealing import Sealer
 
 CITY_FILE = Path(__file__).with_name("city.json")
+HOUSEHOLDS_FILE = Path(__file__).with_name("households.json")
 SEEDER = {"actor": {"sub": "gongzhi-demo", "role": "admin", "name": "演示数据"}}
 
 
@@ -39,6 +41,8 @@ def seed(database_url: str, data_key: str) -> SeedReport:
             [DepartmentSpec(d["code"], d["name"], d["kind"], d["categories"], d["jurisdiction"])
              for d in city["departments"]], SEEDER)
         people = grid.seed_people(city["staff"], SEEDER)
+        households = json.loads(HOUSEHOLDS_FILE.read_text(encoding="utf-8"))["households"]
+        grid.seed_households(households, SEEDER)
     finally:
         grid.close()
     volunteers = seed_volunteers(database_url, city)

@@ -102,3 +102,29 @@ class HouseholdCommands:
         household, _ = self.change_and_save(lambda: self.get_household(code), change,
                                             f"household {code}")
         return household
+
+    def seed_households(self, entries: list[dict[str, Any]], meta: Meta) -> int:
+        """Register households and their verified residents (the demo's households.json:
+        code, node, area, residents). All or nothing, in one transaction; seeding the same
+        list again changes nothing. Returns how many households were new."""
+        changed: list[Household] = []
+        new = 0
+        now = self.clock.now()
+        for entry in entries:
+            household = self._find_household(entry["code"])
+            if household is None:
+                node = self._live_node(entry["node"])
+                household = Household.register(code=entry["code"], node=node.path,
+                                               level=node.level, area=entry["area"], at=now,
+                                               meta=meta)
+                new += 1
+            for resident in entry.get("residents", []):
+                if resident not in household.members:
+                    household.link(resident, "owner", now, meta)
+                if not household.members[resident]["verified"]:
+                    household.verify(resident, now, meta)
+            if household.pending_events:
+                changed.append(household)
+        if changed:
+            self.save(*changed)
+        return new

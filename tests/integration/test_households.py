@@ -288,3 +288,28 @@ async def test_ballots_weighed_by_area_under_a_household_rule(owners) -> None:
     assert (tally["yes"], tally["no"], tally["passed"]) == (1, 2, False)  # 100 of 220 m²
     assert (tally["area"]["yes"], tally["area"]["cast"], tally["area"]["yes_needed"]) == (
         "100.00", "220.00", "110.01")
+
+
+def test_the_demo_households_are_seeded_once(settings) -> None:
+    """`gongzhi up` seeds 姜家园102号's households with their verified residents; seeding
+    again writes nothing."""
+    from gongzhi.demo.seed import HOUSEHOLDS_FILE, seed
+    from services.grid.application import GridApplication
+    from shared.eventstore import open_application
+    from shared.sealing import Sealer
+    from tests.conftest import DATA_KEY
+
+    seed(settings.database_url, DATA_KEY)
+    stored = count_events(settings.database_url, "grid")
+    seed(settings.database_url, DATA_KEY)
+    assert count_events(settings.database_url, "grid") == stored
+    import json
+    entries = json.loads(HOUSEHOLDS_FILE.read_text(encoding="utf-8"))["households"]
+    grid = open_application(GridApplication, settings.database_url, sealer=Sealer(DATA_KEY))
+    try:
+        for entry in entries:
+            household = grid.get_household(entry["code"])
+            assert household.area == entry["area"]
+            assert household.verified_members() == entry["residents"]
+    finally:
+        grid.close()

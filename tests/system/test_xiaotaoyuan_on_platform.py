@@ -17,6 +17,8 @@ from tests.utils.wait import eventually_sync
 
 COMMUNITY_NODE = "nj.gulou.rehenan.xiaotaoyuan"
 COMPOUND = "nj.gulou.rehenan.xiaotaoyuan.jjy102"
+# The demo's household register (gongzhi/demo/households.json) has xty-n verified for the
+# n-th of these: each resident's online ballot counts for their own household only.
 HOUSEHOLDS = [f"jjy102-b1-{n}" for n in (101, 102, 201, 202, 301, 302, 401, 402, 501)]
 
 
@@ -63,6 +65,10 @@ def test_the_xiaotaoyuan_case_on_the_running_platform(tmp_path: Path) -> None:
             "eligible_households": HOUSEHOLDS, "rule": "two_thirds_eligible", "quorum": "1/2"})
         assert r.status_code == 201, r.text
         cid = r.json()["id"]
+        stuffed = httpx.post(f"{issues}/v1/consultations/{cid}/votes", headers=residents[0],
+                             json={"household": HOUSEHOLDS[1], "proposal": "p1",
+                                   "choice": "yes"})
+        assert stuffed.status_code == 403 and "not a verified member" in stuffed.text
         for n, household in enumerate(HOUSEHOLDS):
             for proposal, yes_until in (("p1", 9), ("p2", 7), ("p3", 2)):
                 r = httpx.post(f"{issues}/v1/consultations/{cid}/votes", headers=residents[n],
