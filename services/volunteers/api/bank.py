@@ -92,7 +92,7 @@ async def redeem(person: PersonId, body: s.RedeemBody, who: CurrentPrincipal,
     if who.sub != person:
         raise Forbidden("only the account's holder redeems its points")
     account, reward, made = await run_in_threadpool(
-        app.redeem, person, UUID(body.reward_id), meta(who), idempotency_key)
+        app.redeem, person, body.reward_id, meta(who), idempotency_key)
     if not made:
         response.status_code = 200
     return s.RedemptionOut(person=person, balance=account.balance, reward=_reward(reward))

@@ -9,7 +9,6 @@ from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime
 
 from services.volunteers.api import schemas as s
 from services.volunteers.api.deps import Pool
@@ -57,7 +56,7 @@ async def of_team(team_id: UUID, who: CurrentPrincipal, pool: Pool) -> s.Service
 @router.get("/v1/tiers/{path}/leaderboard", response_model=s.Leaderboard,
             name="leaderboard")
 async def leaderboard(path: NodePath, who: CurrentPrincipal, pool: Pool,
-                      since: AwareDatetime | None = None,
+                      since: s.When | None = None,
                       limit: Annotated[int, Query(ge=1, le=100)] = 20) -> s.Leaderboard:
     """Who earned the most points by service at `path` or beneath it (since a date, if
     given): points earned, never what was spent or gifted."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -13,8 +14,11 @@ from services.volunteers.domain.team import TEAM_KINDS
 from services.volunteers.domain.volunteer import KINDS, WEEKDAYS
 from services.volunteers.domain.wish import WISH_KINDS
 from shared.http import HistoryEntry
+from shared.inputs import Instant
 from shared.tiers import PATH_PATTERN
 
+# An instant with its zone, within the years every service accepts (shared/inputs.py).
+When = Annotated[AwareDatetime, Instant.__metadata__[0]]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 Day = Literal[WEEKDAYS]  # type: ignore[valid-type]
 NodeField = Field(pattern=PATH_PATTERN, max_length=270,
@@ -144,12 +148,11 @@ class WishBody(Strict):
     node: str = NodeField
     kind: Literal[WISH_KINDS]  # type: ignore[valid-type]
     text: str = Field(min_length=1, max_length=1000)
-    wanted_by: AwareDatetime
+    wanted_by: When
 
 
 class DispatchBody(Strict):
-    team_id: str | None = Field(default=None, description="null: open it for claiming",
-                                pattern=r"^[0-9a-fA-F-]{36}$")
+    team_id: UUID | None = Field(default=None, description="null: open it for claiming")
 
 
 class FulfilBody(Strict):
@@ -198,7 +201,7 @@ class WishRow(BaseModel):
 class ActivityBody(Strict):
     node: str = NodeField
     title: str = Field(min_length=1, max_length=200)
-    starts_at: AwareDatetime
+    starts_at: When
     hours: float = Field(gt=0, le=24)
     slots: int = Field(ge=1, le=10000)
 
@@ -283,7 +286,7 @@ class RewardOut(BaseModel):
 
 
 class RedeemBody(Strict):
-    reward_id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$")
+    reward_id: UUID
 
 
 class RedemptionOut(BaseModel):

@@ -85,8 +85,7 @@ async def dispatch(wish_id: UUID, body: s.DispatchBody, who: CurrentPrincipal,
     registered volunteer."""
     wish = await run_in_threadpool(app.get_wish, wish_id)
     require_staff(who, wish.node, "dispatch wishes")
-    team_id = UUID(body.team_id) if body.team_id else None
-    wish = await run_in_threadpool(app.dispatch_wish, wish_id, team_id, meta(who))
+    wish = await run_in_threadpool(app.dispatch_wish, wish_id, body.team_id, meta(who))
     return _out(app, wish)
 
 
