@@ -166,7 +166,7 @@ def test_a_source_is_credited_once() -> None:
     assert not a.credit("wish", "w-1", 20, 2, HOME, None, "心愿", NOW, META)
     assert a.credit("activity", "w-1", 5, 0.5, HOME, None, "活动", NOW, META)
     assert a.balance == 25
-    assert points_for_hours(2) == 20
+    assert (points_for_hours(2), points_for_hours(1.25), points_for_hours(0.01)) == (20, 13, 1)
 
 
 def test_redemption_never_overdraws_nor_takes_stock_below_zero() -> None:

@@ -41,4 +41,6 @@ def is_code(value: str) -> bool:
 
 
 def points_for_hours(hours: float) -> int:
-    return round(hours * POINTS_PER_HOUR)
+    """Any service counts: a few minutes earn one point rather than none (a credit of zero
+    points would be refused, and the policy handing it over would park it as a failure)."""
+    return max(1, int(hours * POINTS_PER_HOUR + 0.5))  # half an hour-point rounds up
