@@ -1,2 +1,3 @@
 // Every screen module, one line each; a module registers its routes with route() on import.
 import './signin.js';
+import './dashboard.js';
