@@ -15,7 +15,7 @@ from eventsourcing.application import Application
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from shared import supervise, telemetry
+from shared import ops, supervise, telemetry
 from shared.bus.transports import consumers_for
 from shared.db import create_pool, resolve_database_url
 from shared.eventstore import open_application
@@ -38,6 +38,7 @@ def build_service(
     policies: Callable[[Any], Sequence[Projection]] = lambda _: (),
     background: Callable[[FastAPI], Sequence[tuple[str, Callable[[], Awaitable[None]]]]] = (
         lambda _: ()),
+    ops_extra: ops.Extra | None = None,
 ) -> FastAPI:
     """`projections` build read models; `policies(application)` react to other services'
     events with commands on this service's application; `background(app)` names long-running
@@ -48,6 +49,7 @@ def build_service(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = await run_in_threadpool(resolve_database_url, settings)
         app.state.settings = settings
+        app.state.ops_extra = ops_extra
         app.state.jwt_secret = settings.secret("jwt_secret")
         app.state.application = await run_in_threadpool(
             open_application, application, url, **application_kwargs(settings)
@@ -80,7 +82,7 @@ def build_service(
         service=service,
         description=description,
         lifespan=lifespan,
-        routers=routers,
+        routers=[*routers, ops.router],
         max_body_bytes=settings.max_body_bytes,
         body_limits=body_limits or {},
     )

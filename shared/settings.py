@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # An "unsatisfied" rating reopens an issue this many times; after that the tier above
     # supervises it instead (a resident cannot keep an issue open for ever alone).
     max_reopenings: int = 1
+    # Where operators read traces (Zipkin locally; Jaeger works too): the console links each
+    # dead letter and failing delivery to `<tracing_ui_url>/zipkin/traces/<trace id>`.
+    tracing_ui_url: str = "http://127.0.0.1:9411"
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

@@ -13,7 +13,7 @@ from services.grid.api.whistles import router as whistles_router
 from services.grid.application import GridApplication
 from services.grid.projections import PROJECTIONS
 from services.grid.watcher import check_once
-from services.grid.webhooks import WEBHOOKS, WebhookSender
+from services.grid.webhooks import WEBHOOKS, WebhookSender, failing_deliveries
 from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
@@ -50,4 +50,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         },
         body_limits={"/v1/nodes/import": 8 * 1024 * 1024},
         background=background,
+        ops_extra=failing_deliveries,
     )

@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 import httpx
@@ -27,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.grid.projections.whistles import BLOWN, _public, concerned
 from shared.bus.envelope import Envelope
+from shared.ops import trace_id
 from shared.projections.projection import Projection
 
 REGISTERED = "gongzhi.department.webhook_registered.v1"
@@ -178,3 +181,22 @@ class WebhookSender:
 
 
 WEBHOOKS = WebhookDispatcher()
+
+
+async def failing_deliveries(pool: asyncpg.Pool, limit: int = 50) -> dict[str, Any]:
+    """For operators: deliveries that have failed at least once and are not delivered."""
+    rows = await pool.fetch(
+        f"SELECT id, department, url, type, status, attempts, next_attempt_at, last_status, "
+        f"last_error, body FROM {WebhookDispatcher.schema}.deliveries "
+        f"WHERE status <> 'delivered' AND attempts > 0 ORDER BY id DESC LIMIT $1", limit)
+    out = []
+    for r in rows:
+        try:
+            traceparent = json.loads(r["body"]).get("traceparent")
+        except ValueError:
+            traceparent = None
+        out.append({k: r[k] for k in ("id", "department", "url", "type", "status", "attempts",
+                                      "last_status", "last_error")}
+                   | {"next_attempt_at": r["next_attempt_at"].isoformat(),
+                      "trace_id": trace_id(traceparent)})
+    return {"failing_webhook_deliveries": out}

@@ -1,3 +1,4 @@
 // Every screen module, one line each; a module registers its routes with route() on import.
 import './signin.js';
 import './dashboard.js';
+import './operators.js';
