@@ -13,7 +13,7 @@ import asyncpg
 
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
-from shared.tiers import ancestors_and_self
+from shared.tiers import ancestors_and_self, is_within, subtree_like
 
 
 class TierTree(Projection):
@@ -83,3 +83,25 @@ async def effective_mode(pool: asyncpg.Pool, schema: str, path: str) -> tuple[st
         ancestors_and_self(path),
     )
     return (row["mode"], row["path"]) if row else ("daily", None)
+
+
+async def modes_beneath(pool: asyncpg.Pool, schema: str, path: str) -> dict[str, str]:
+    """Every strict descendant of `path` whose own switch is set: {path: mode}."""
+    rows = await pool.fetch(
+        f'SELECT path, mode FROM "{schema}".nodes WHERE path LIKE $1 AND mode IS NOT NULL '
+        f"AND NOT retired", subtree_like(path))
+    return {r["path"]: r["mode"] for r in rows}
+
+
+def child_modes(parent_mode: tuple[str, str | None], children: list[str],
+                beneath: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each child's effective mode (its own switch, else the parent's), and the nodes
+    beneath it switched to emergency, from one read of the subtree's switches."""
+    out: dict[str, dict[str, Any]] = {}
+    for child in children:
+        own = beneath.get(child)
+        mode, set_at = (own, child) if own is not None else parent_mode
+        out[child] = {"mode": mode, "mode_set_at": set_at, "emergency_below": sorted(
+            p for p, m in beneath.items()
+            if m == "emergency" and p != child and is_within(p, child))}
+    return out

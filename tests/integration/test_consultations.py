@@ -387,3 +387,51 @@ async def test_ballots_stored_by_another_replica_are_seen_here(issues_api, setti
     tally = (await issues_api.post(f"/v1/consultations/{cid}/close",
                                    headers=COMMUNITY)).json()["tally"]["p1"]
     assert (tally["yes"], tally["no"], tally["passed"]) == (1, 2, False)
+
+
+async def test_parties_may_name_departments_who_then_find_the_consultation(
+        issues_api, settings) -> None:
+    """A department party names its code (a registered department whose jurisdiction covers
+    the node); the department's staff list the consultations it takes part in."""
+    from services.grid.application import DepartmentSpec, GridApplication
+    from tests.utils.city import SYSTEM
+    from tests.utils.whistles import DEPARTMENTS
+
+    grid = open_application(GridApplication, settings.database_url, sealer=Sealer(DATA_KEY))
+    try:
+        grid.register_departments([DepartmentSpec(**d) for d in DEPARTMENTS], SYSTEM)
+    finally:
+        grid.close()
+    parties = [{"kind": "department", "name": "城管科", "department": "km-cgj"},
+               {"kind": "police", "name": "社区民警"}]
+    opened = await eventually(
+        lambda: issues_api.post("/v1/consultations", json=opening(parties=parties),
+                                headers=COMMUNITY),
+        lambda r: r.status_code == 201, timeout=30)
+    assert opened.json()["parties"] == parties
+    await open_consultation(issues_api)  # another, without departments
+
+    urban = bearer("department_staff", "km.guandu", sub="cg-1", department="km-cgj")
+    listed = await eventually(
+        lambda: issues_api.get("/v1/consultations?department=km-cgj", headers=urban),
+        lambda r: r.status_code == 200 and len(r.json()) == 1)
+    assert listed.json()[0]["id"] == opened.json()["id"]
+    r = await issues_api.get("/v1/consultations?department=km-cgj", headers=COMMUNITY)
+    assert [c["id"] for c in r.json()] == [opened.json()["id"]]
+    assert_problem(await issues_api.get("/v1/consultations", headers=urban), 403,
+                   "add department=km-cgj")
+    assert_problem(await issues_api.get("/v1/consultations?department=km-gaj",
+                                        headers=urban), 403, "their own department")
+
+    for party, words in [
+        ({"kind": "department", "name": "x", "department": "km-nowhere"},
+         "unknown department 'km-nowhere'"),
+        ({"kind": "department", "name": "x", "department": "km-minhang-only"},
+         "does not cover 'km.guandu.taihe.heping'"),
+        ({"kind": "merchant", "name": "x", "department": "km-cgj"},
+         "only a department party names a department code"),
+    ]:
+        await refused(issues_api, settings, 422, [words], "POST", "/v1/consultations",
+                      COMMUNITY, opening(parties=[party]))
+    await refused(issues_api, settings, 422, ["named twice"], "POST", "/v1/consultations",
+                  COMMUNITY, opening(parties=[parties[0], parties[0]]))

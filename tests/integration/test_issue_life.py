@@ -178,6 +178,51 @@ async def test_emergency_mode_halves_the_deadlines(life: Life) -> None:
     assert issue["resolve_by"] == (T0 + timedelta(hours=36)).isoformat()
 
 
+async def test_summaries_show_which_child_is_in_emergency_mode(life: Life) -> None:
+    """A district's summary shows each child's mode, and the nodes in emergency beneath a
+    child still in daily mode (issue 11: the district could not see it)."""
+    grid = open_application(GridApplication, life.settings.database_url,
+                            sealer=Sealer(DATA_KEY))
+    try:
+        grid.switch_mode("km.guandu.taihe.heping", "emergency", "燃气泄漏", SYSTEM)
+    finally:
+        grid.close()
+
+    def children(r: httpx.Response) -> dict[str, tuple]:
+        return {c["path"]: (c["mode"], c["mode_set_at"], c["emergency_below"])
+                for c in r.json()["children"]}
+
+    street = await eventually(
+        lambda: life.api.get("/v1/tiers/km.guandu.taihe/summary", headers=CITY),
+        lambda r: children(r)["km.guandu.taihe.heping"][0] == "emergency")
+    assert street.json()["node"]["mode"] == "daily"
+    assert children(street) == {
+        "km.guandu.taihe.heping": ("emergency", "km.guandu.taihe.heping", []),
+        "km.guandu.taihe.minhang": ("daily", None, [])}
+    district = await life.api.get("/v1/tiers/km.guandu/summary", headers=CITY)
+    assert children(district) == {
+        "km.guandu.taihe": ("daily", None, ["km.guandu.taihe.heping"]),
+        "km.guandu.guanshang": ("daily", None, [])}
+
+    grid = open_application(GridApplication, life.settings.database_url,
+                            sealer=Sealer(DATA_KEY))
+    try:
+        grid.switch_mode("km.guandu", "emergency", "防汛", SYSTEM)
+        grid.switch_mode("km.guandu.taihe.heping", "daily", "险情排除", SYSTEM)
+    finally:
+        grid.close()
+    district = await eventually(
+        lambda: life.api.get("/v1/tiers/km.guandu/summary", headers=CITY),
+        lambda r: r.json()["node"]["mode"] == "emergency"
+        and children(r)["km.guandu.taihe"][2] == [])
+    assert children(district) == {
+        "km.guandu.taihe": ("emergency", "km.guandu", []),
+        "km.guandu.guanshang": ("emergency", "km.guandu", [])}
+    street = await life.api.get("/v1/tiers/km.guandu.taihe/summary", headers=CITY)
+    assert children(street)["km.guandu.taihe.heping"] == (
+        "daily", "km.guandu.taihe.heping", [])
+
+
 async def test_duplicates_merge_at_the_same_place_and_reporters_follow(life: Life) -> None:
     first = await life.raise_("r-1", contact={"name": "张阿姨", "phone": "13800001111"})
     second = await life.raise_("r-2")

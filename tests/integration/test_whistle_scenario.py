@@ -84,7 +84,11 @@ async def illegal_construction_case(platform: Platform) -> None:
                            headers=POLICE)
     assert done.json()["status"] == "closed"
 
-    history = (await grid.get(f"/v1/whistles/{wid}", headers=STREET)).json()["history"]
+    got = (await grid.get(f"/v1/whistles/{wid}", headers=STREET)).json()
+    history = got["history"]
+    # The whistle itself says who reported in late, and by how long (3 h after a 2 h deadline).
+    assert {d: (s["late"], s["late_minutes"]) for d, s in got["summons"].items()} == {
+        "km-cgj": (True, 60), "km-gaj": (False, 0)}
     assert [h["type"].split(".")[2] for h in history] == [
         "blown", "department_reported", "overdue", "department_reported",
         "department_completed", "department_completed", "closed"]

@@ -39,7 +39,18 @@ def test_overdue_is_marked_once_and_only_for_those_who_did_not_report() -> None:
     assert w.mark_overdue(T0 + timedelta(hours=4), {}) == []
     w.report_in("cgj", T0 + timedelta(hours=5), "", {})
     late = [e for e in w.collect_events() if type(e).__name__ == "DepartmentReported"][-1]
-    assert late.late is True
+    assert late.late is True and late.late_minutes == 180
+    # The whistle itself records who reported in late, and by how long.
+    assert (w.summons["cgj"]["late"], w.summons["cgj"]["late_minutes"]) == (True, 180)
+    assert (w.summons["gaj"]["late"], w.summons["gaj"]["late_minutes"]) == (False, 0)
+
+
+def test_a_second_past_the_deadline_is_late_by_a_minute() -> None:
+    w = whistle()
+    deadline = datetime.fromisoformat(w.summons["cgj"]["deadline"])
+    w.report_in("cgj", deadline, "", {})
+    w.report_in("gaj", deadline + timedelta(seconds=1), "", {})
+    assert [(s["late"], s["late_minutes"]) for s in w.summons.values()] == [(False, 0), (True, 1)]
 
 
 def test_completing_needs_a_report_and_the_last_one_closes() -> None:

@@ -45,6 +45,12 @@ def deadlines(situation: str, departments: list[str], now: datetime, factor: flo
     return {code: (now + allowance).isoformat() for code in departments}
 
 
+def _late_minutes(deadline: str, at: str) -> int:
+    """Whole minutes past the deadline, rounded up (a second late is a minute late); 0 on time."""
+    late = datetime.fromisoformat(at) - datetime.fromisoformat(deadline)
+    return max(0, -(-int(late.total_seconds()) // 60))
+
+
 class Whistle(TieredAggregate):
     TOPIC = "gongzhi.whistle"
 
@@ -70,8 +76,9 @@ class Whistle(TieredAggregate):
         self.blown_at = at
         self.status = "open"
         self.summons: dict[str, dict[str, Any]] = {
-            code: {"deadline": deadline, "reported_at": None, "completed_at": None,
-                   "overdue": False, "outcome": None}
+            code: {"deadline": deadline, "reported_at": None, "late": None,
+                   "late_minutes": None, "completed_at": None, "overdue": False,
+                   "outcome": None}
             for code, deadline in summons.items()
         }
 
@@ -88,7 +95,8 @@ class Whistle(TieredAggregate):
             raise IllegalTransition(f"{department} already reported in at {s['reported_at']}")
         late = at > datetime.fromisoformat(s["deadline"])
         self._reported(department=department, at=at.isoformat(), late=late, note=note,
-                       tier=self.node, meta=meta)
+                       tier=self.node, meta=meta,
+                       late_minutes=_late_minutes(s["deadline"], at.isoformat()))
 
     def complete(self, department: str, at: datetime, outcome: str, meta: Meta) -> None:
         s = self._summons(department, "complete")
@@ -130,8 +138,14 @@ class Whistle(TieredAggregate):
 
     @event("DepartmentReported", topic="gongzhi.whistle.department_reported.v1")
     def _reported(self, department: str, at: str, late: bool, note: str, tier: str,
-                  meta: Meta) -> None:
-        self.summons[department]["reported_at"] = at
+                  meta: Meta, late_minutes: int | None = None) -> None:
+        # The whistle itself says who reported in late, and by how long, not only a read
+        # model (issue 11). Events stored before `late_minutes` existed get it computed.
+        summons = self.summons[department]
+        summons["reported_at"] = at
+        summons["late"] = late
+        summons["late_minutes"] = (late_minutes if late_minutes is not None
+                                   else _late_minutes(summons["deadline"], at))
 
     @event("DepartmentCompleted", topic="gongzhi.whistle.department_completed.v1")
     def _completed(self, department: str, at: str, outcome: str, tier: str, meta: Meta) -> None:

@@ -5,8 +5,10 @@
 | tier tree  | grid    | GET /v1/nodes/... |
 | whistles   | grid    | department boards, street records, supervision, statistics, SSE feed |
 | roles      | grid    | who holds which role where, now or as of a date (三长两员) |
+| patrols    | grid    | GET /v1/patrols by node subtree and worker, GET /v1/patrols/{id} |
 """
 
+from services.grid.projections.patrols import Patrols
 from services.grid.projections.roles import Roles
 from services.grid.projections.whistles import Whistles
 from shared.projections.tier_tree import TierTree
@@ -14,5 +16,6 @@ from shared.projections.tier_tree import TierTree
 TIER_TREE = TierTree(schema="grid_tier_tree")
 WHISTLES = Whistles()
 ROLES = Roles()
+PATROLS = Patrols()
 
-PROJECTIONS = (TIER_TREE, WHISTLES, ROLES)
+PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS)

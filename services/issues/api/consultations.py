@@ -26,6 +26,7 @@ from services.issues.domain.consultation import (
     Consultation,
 )
 from services.issues.projections import CONSULTATIONS
+from services.issues.projections.departments import find_departments
 from services.issues.projections.households import (
     areas_of,
     households_under,
@@ -40,6 +41,7 @@ from shared.tiers import PATH_PATTERN, is_within, subtree_like
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations (议事)"])
 HOUSEHOLD = r"^[a-z0-9][a-z0-9-]{0,63}$"
+DEPARTMENT_CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Household = Annotated[str, Field(pattern=HOUSEHOLD, examples=["jjy102-b1-301"])]
 
 
@@ -51,6 +53,9 @@ class Convenor(s.Strict):
 class Party(s.Strict):
     kind: Literal[PARTY_KINDS]  # type: ignore[valid-type]
     name: str = Field(min_length=1, max_length=100)
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_CODE, examples=["km-cgj"],
+        description="for kind department: the registered department's code")
 
 
 class Proposal(s.Strict):
@@ -124,6 +129,30 @@ def _require_may_see(who: Principal, node: str) -> None:
                         f"'{node}'", scope=who.scope, node=node)
 
 
+async def _check_parties(pool: Pool, parties: list[Party], node: str) -> None:
+    """A party may name a department: only a department party, a registered department,
+    whose jurisdiction covers the meeting's node."""
+    named = [p.department for p in parties if p.department]
+    for n, p in enumerate(parties):
+        if p.department and p.kind != "department":
+            raise Invalid(f"parties.{n}: only a department party names a department code, "
+                          f"not a {p.kind}", field=f"parties.{n}.department")
+    if len(set(named)) != len(named):
+        raise Invalid("a department is named twice among the parties", field="parties")
+    known = await find_departments(pool, named)
+    for n, p in enumerate(parties):
+        if not p.department:
+            continue
+        department = known.get(p.department)
+        if department is None:
+            raise Invalid(f"parties.{n}: unknown department '{p.department}'",
+                          field=f"parties.{n}.department")
+        if not any(is_within(node, area) for area in department["jurisdiction"]):
+            raise Invalid(f"parties.{n}: department {p.department}'s jurisdiction "
+                          f"({', '.join(department['jurisdiction'])}) does not cover '{node}'",
+                          field=f"parties.{n}.department")
+
+
 def _ballot_of(who: Principal, node: str) -> str | None:
     """A resident votes online for a household (their account is recorded); staff record
     paper ballots cast at the meeting. Returns the resident account, None for paper."""
@@ -179,6 +208,7 @@ async def open_consultation(
     with the same `Idempotency-Key` returns the one the first call opened (200)."""
     _require_staff(who, body.node, "open a consultation")
     await require_live_node(pool, body.node)
+    await _check_parties(pool, body.parties, body.node)
     if body.eligible_households is not None:
         eligible = list(body.eligible_households)
     else:
@@ -192,7 +222,8 @@ async def open_consultation(
         areas = {code: str(area) for code, area in (await areas_of(pool, eligible)).items()}
     cmd = OpenConsultation(
         node=body.node, issue_id=body.issue_id, topic=body.topic, form=body.form,
-        convenor=body.convenor.model_dump(), parties=[p.model_dump() for p in body.parties],
+        convenor=body.convenor.model_dump(),
+        parties=[p.model_dump(exclude_none=True) for p in body.parties],
         proposals=[p.model_dump() for p in body.proposals],
         eligible=eligible, rule=body.rule,
         quorum=None if body.quorum is None else str(body.quorum),
@@ -285,15 +316,24 @@ async def list_consultations(
     who: CurrentPrincipal, pool: Pool,
     node: Annotated[str | None, Query(pattern=PATH_PATTERN)] = None,
     status: Annotated[Literal[STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
+    department: Annotated[str | None, Query(
+        pattern=DEPARTMENT_CODE, description="only those this department is a party to")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[dict[str, Any]]:
-    """Consultations in the node's subtree (the caller's scope by default), newest first."""
+    """Consultations in the node's subtree (the caller's scope by default), newest first;
+    `department` narrows to the ones naming it among the parties. Department staff list the
+    consultations their own department takes part in."""
     node = node or who.scope
+    if who.role == "department_staff" and department != who.department:
+        raise Forbidden("department staff list the consultations their own department "
+                        f"takes part in: add department={who.department}")
     who.require_scope(node, "list consultations")
+    party = json.dumps([{"department": department}]) if department else None
     rows = await pool.fetch(
         f'SELECT * FROM "{CONSULTATIONS.schema}".consultations '
         f"WHERE (node = $1 OR node LIKE $2) AND ($3::text IS NULL OR status = $3) "
-        f"ORDER BY opened_at DESC, id LIMIT $4", node, subtree_like(node), status, limit)
+        f"AND ($5::jsonb IS NULL OR parties @> $5::jsonb) "
+        f"ORDER BY opened_at DESC, id LIMIT $4", node, subtree_like(node), status, limit, party)
     return [_row(r) for r in rows]
 
 

@@ -179,6 +179,12 @@ class TierNodeSummary(NodeSummary):
     mode_set_at: str | None
 
 
+class ChildSummary(TierNodeSummary):
+    emergency_below: list[str] = Field(
+        description="nodes beneath this child switched to emergency themselves (a street "
+                    "in daily mode may hold a community in emergency)")
+
+
 class TierSummaryOut(BaseModel):
     node: TierNodeSummary
-    children: list[NodeSummary]
+    children: list[ChildSummary]

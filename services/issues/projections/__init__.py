@@ -9,9 +9,11 @@
 | resident feed  | issues  | GET /v1/me/issues, GET /v1/me/events    |
 | consultations  | issues  | GET /v1/consultations, .../notices (公示)|
 | households     | grid    | consultations: verified members, areas  |
+| departments    | grid    | consultations: parties naming departments|
 """
 
 from services.issues.projections.consultations import Consultations
+from services.issues.projections.departments import Departments
 from services.issues.projections.households import Households
 from services.issues.projections.issue_list import IssueList
 from services.issues.projections.resident_feed import ResidentFeed
@@ -26,6 +28,7 @@ SEARCH = IssueSearch()
 RESIDENT_FEED = ResidentFeed()
 CONSULTATIONS = Consultations()
 HOUSEHOLDS = Households()
+DEPARTMENTS = Departments()
 
 PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED,
-               CONSULTATIONS, HOUSEHOLDS)
+               CONSULTATIONS, HOUSEHOLDS, DEPARTMENTS)
