@@ -52,9 +52,12 @@ export function newKey() {
 }
 
 // Server-sent events through the same origin; the browser resumes with Last-Event-ID itself.
-export function live(service, path, onMessage, params) {
+// The services name their events (`event: gongzhi.whistle.blown.v1`), which onmessage never
+// sees: pass those names in `events` to hear them.
+export function live(service, path, onMessage, params, events = []) {
   const source = new EventSource(url(service, path, params), { withCredentials: true });
   source.onmessage = (e) => onMessage(JSON.parse(e.data), e);
+  for (const name of events) source.addEventListener(name, (e) => onMessage(JSON.parse(e.data), e));
   const off = () => source.close();
   window.addEventListener('gz:leave', off, { once: true });
   return source;

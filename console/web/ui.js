@@ -57,29 +57,34 @@ export function fmtTime(iso) {
   return d.toLocaleString(document.documentElement.lang || 'zh-CN', { hour12: false });
 }
 
-// "2h 05m left" / "overdue 15m": a deadline as the people racing it read it.
-export function countdown(deadline, now = Date.now()) {
+// "2h 05m left" / "overdue 15m": a deadline as the people racing it read it. With `seconds`,
+// the last hour shows minutes and seconds (a whistle's report-in may be minutes away).
+export function countdown(deadline, now = Date.now(), seconds = false) {
   if (!deadline) return { text: '', overdue: false };
   const ms = new Date(deadline).getTime() - now;
   const abs = Math.abs(ms);
   const hours = Math.floor(abs / 3600000);
   const mins = Math.floor((abs % 3600000) / 60000);
+  const secs = Math.floor((abs % 60000) / 1000);
   const span = hours >= 48 ? `${Math.floor(hours / 24)}d ${hours % 24}h`
-    : `${hours}h ${String(mins).padStart(2, '0')}m`;
+    : seconds && hours === 0 ? `${mins}m ${String(secs).padStart(2, '0')}s`
+      : `${hours}h ${String(mins).padStart(2, '0')}m`;
   return ms < 0 ? { text: `${t('app.overdue')} ${span}`, overdue: true }
     : { text: t('app.left', { t: span }), overdue: false };
 }
 
-// A countdown cell that ticks every 30 s until the page is left.
-export function ticking(deadline) {
+// A countdown cell that ticks every 30 s (every second with `seconds`) until the page is left
+// or the cell is replaced.
+export function ticking(deadline, { seconds = false } = {}) {
   const el = h('span', { class: 'countdown' });
   const tick = () => {
-    const c = countdown(deadline);
+    const c = countdown(deadline, Date.now(), seconds);
     el.textContent = c.text;
     el.classList.toggle('overdue', c.overdue);
   };
   tick();
-  const timer = setInterval(tick, 30000);
+  const timer = setInterval(() => (el.isConnected ? tick() : clearInterval(timer)),
+    seconds ? 1000 : 30000);
   window.addEventListener('gz:leave', () => clearInterval(timer), { once: true });
   return el;
 }

@@ -2,3 +2,7 @@
 import './signin.js';
 import './dashboard.js';
 import './operators.js';
+import './whistles.js';
+import './whistle.js';
+import './department.js';
+import './patrols.js';

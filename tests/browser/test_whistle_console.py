@@ -1,0 +1,159 @@
+"""Seed 002's whistle case (吹哨报到) played in the browser by three signed-in people: a street
+blows a law-enforcement whistle at urban management and the police; both boards show it
+with its deadline counting down; the police report in at once, urban management lets the
+deadline pass and reports in late; the street's page shows both as they happen, the late
+one marked. The deadline is the blower's own `report within` of a few seconds (the platform
+runs on the real clock). Then: a department cannot read another's board by editing the
+address; emergency mode halves a new whistle's deadline; a grid worker logs a patrol."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import shot
+
+STREET = "km.guandu.taihe"
+URBAN, POLICE = "km-cgj", "km-gaj"
+URBAN_NAME, POLICE_NAME = "官渡区城市管理局", "昆明市公安局官渡分局"
+
+
+def board_row(page: Page, title: str):
+    return page.locator("#board tbody tr", has_text=title)
+
+
+def test_the_whistle_case_in_three_browsers(page_as) -> None:
+    urban: Page = page_as("department_staff", "km.guandu", department=URBAN, sub="cg-browser")
+    police: Page = page_as("department_staff", "km.guandu", department=POLICE, sub="ga-browser")
+    street: Page = page_as("street_staff", STREET, sub="s-taihe-browser")
+    # The boards are open before the whistle: it must arrive on them by their event stream.
+    for page in (urban, police):
+        page.goto("/department")
+        expect(page).to_have_url(re.compile(r"/departments/km-"))
+        expect(page.locator("#stats")).to_be_visible()
+
+    title = f"和平路2栋楼顶违建 {uuid.uuid4().hex[:6]}"
+    street.goto("/whistles")
+    form = street.locator("#blow")
+    form.locator("[name=situation]").select_option("law_enforcement")
+    form.locator("[name=title]").fill(title)
+    form.locator(f"input[value={URBAN}]").check()
+    form.locator(f"input[value={POLICE}]").check()
+    form.locator("[name=within]").fill("0.3")  # 18 seconds to report in
+    shot(street, "whistles-blow")
+    form.locator("button[type=submit]").click()
+    expect(street).to_have_url(re.compile(r"/whistles/[0-9a-f-]{36}$"))
+    expect(street.locator("h1")).to_have_text(title)
+
+    # Both boards show it, counting down.
+    for page in (urban, police):
+        row = board_row(page, title)
+        expect(row.locator(".countdown")).to_contain_text("剩余")
+        expect(row.locator("[data-state]")).to_have_attribute("data-state", "awaiting")
+    shot(police, "department-board-summoned")
+
+    # The police report in at once: on time.
+    board_row(police, title).locator("input[name=text]").fill("民警已到场")
+    board_row(police, title).get_by_role("button", name="报到").click()
+    expect(board_row(police, title).locator("[data-state]")).to_have_attribute(
+        "data-state", "on_time")
+
+    # The street's page, never reloaded, shows the police in and urban management waiting.
+    summons = street.locator("#summons tbody tr")
+    police_line = summons.filter(has_text=POLICE_NAME)
+    urban_line = summons.filter(has_text=URBAN_NAME)
+    expect(police_line.locator("[data-state]")).to_have_attribute("data-state", "on_time")
+    expect(urban_line.locator("[data-state]")).to_have_attribute("data-state", "awaiting")
+    shot(street, "whistle-live-one-reported")
+
+    # Urban management's countdown runs out on its board; it reports in late.
+    urban_row = board_row(urban, title)
+    expect(urban_row.locator(".countdown")).to_have_class(re.compile("overdue"), timeout=30000)
+    expect(urban_row.locator(".countdown")).to_contain_text("已超时")
+    shot(urban, "department-board-overdue")
+    urban_row.get_by_role("button", name="报到").click()
+    expect(urban_row.locator("[data-state]")).to_have_attribute("data-state", "late")
+
+    # The street sees it arrive, marked late, in the summary and the history.
+    expect(urban_line.locator("[data-state]")).to_have_attribute("data-state", "late")
+    expect(urban_line).to_contain_text("迟到报到")
+    expect(street.locator("#history li", has_text=URBAN_NAME)).to_contain_text("迟到报到")
+    shot(street, "whistle-live-late")
+
+    # Both complete; the whistle closes on the street's page.
+    for page, outcome in ((urban, "已拆除"), (police, "已配合执法")):
+        row = board_row(page, title)
+        row.locator("input[name=text]").fill(outcome)
+        row.get_by_role("button", name="完成").click()
+        expect(row).to_have_count(0)
+    expect(street.locator(".badge", has_text="已结束")).to_be_visible()
+    expect(urban_line).to_contain_text("已拆除")
+    shot(street, "whistle-closed")
+
+    # The street's record lists it with both report-ins.
+    street.goto("/whistles?status=closed")
+    record = street.locator("#whistle-record tbody tr", has_text=title)
+    expect(record.locator("li", has_text=URBAN_NAME).locator("[data-state]")).to_have_attribute(
+        "data-state", "done_late")
+    shot(street, "whistles-record")
+
+
+def test_a_department_cannot_open_another_departments_board(page_as) -> None:
+    police: Page = page_as("department_staff", "km.guandu", department=POLICE)
+    police.goto(f"/departments/{URBAN}")
+    denied = police.locator(".card.denied")
+    expect(denied).to_contain_text("无权查看")
+    expect(denied).to_contain_text(URBAN)  # the service's own reason names the board
+    expect(police.locator("#board")).to_have_count(0)
+    shot(police, "department-board-denied")
+    # Its menu still leads to its own board.
+    police.get_by_role("link", name="部门看板").click()
+    expect(police).to_have_url(re.compile(f"/departments/{POLICE}$"))
+
+
+def test_emergency_mode_halves_a_new_whistles_deadline(page_as) -> None:
+    street: Page = page_as("street_staff", "nj.gulou.xiaguan", sub="s-xiaguan-browser")
+    street.goto("/whistles")
+    mode = street.locator("#mode")
+    expect(mode.locator("#current-mode")).to_have_attribute("data-mode", "daily")
+    mode.locator("[name=reason]").fill("防汛应急")
+    mode.get_by_role("button", name="切换为应急模式").click()
+    expect(mode.locator("#current-mode")).to_have_attribute("data-mode", "emergency")
+    shot(street, "whistles-emergency-mode")
+    try:
+        title = f"下关防汛 {uuid.uuid4().hex[:6]}"
+        form = street.locator("#blow")
+        form.locator("[name=situation]").select_option("emergency")
+        form.locator("[name=title]").fill(title)
+        form.locator("input[value=gl-swj]").check()
+        form.locator("button[type=submit]").click()
+        expect(street.locator("h1")).to_have_text(title)
+        expect(street.locator(".badge", has_text="应急模式")).to_be_visible()
+        # An emergency whistle gives 30 minutes; in emergency mode, 15.
+        expect(street.locator("#summons .countdown")).to_contain_text(re.compile(r"剩余 1[45]m"))
+        shot(street, "whistle-emergency")
+    finally:
+        street.goto("/whistles")
+        mode.locator("[name=reason]").fill("汛情解除")
+        mode.get_by_role("button", name="恢复日常模式").click()
+        expect(mode.locator("#current-mode")).to_have_attribute("data-mode", "daily")
+
+
+def test_a_grid_worker_logs_a_patrol(page_as) -> None:
+    worker: Page = page_as("grid_worker", "km.guandu.taihe.heping.g02", sub="gw-browser",
+                           phone=True)
+    worker.goto("/patrols")
+    form = worker.locator("#patrol")
+    form.locator("[name=households]").fill("12")
+    form.locator("[name=note]").fill("走访12户，楼道堆物一处")
+    form.locator("#add-problem").click()
+    problem = form.locator(".problem")
+    problem.locator("[name=p_title]").fill("楼道堆放杂物")
+    problem.locator("[name=p_category]").select_option(index=0)
+    problem.locator("[name=p_raise]").check()
+    shot(worker, "patrols-form")
+    form.get_by_role("button", name="登记巡查").click()
+    expect(worker.locator(".toast.ok")).to_contain_text("1 个问题上报为事项")
+    expect(form.locator(".problem")).to_have_count(0)
