@@ -79,7 +79,8 @@ def test_the_whistle_case_in_three_browsers(page_as) -> None:
     # The street sees it arrive, marked late, in the summary and the history.
     expect(urban_line.locator("[data-state]")).to_have_attribute("data-state", "late")
     expect(urban_line).to_contain_text("迟到报到")
-    expect(street.locator("#history li", has_text=URBAN_NAME)).to_contain_text("迟到报到")
+    reported = street.locator("#history li", has_text="部门报到").filter(has_text=URBAN_NAME)
+    expect(reported).to_contain_text("迟到报到")
     shot(street, "whistle-live-late")
 
     # Both complete; the whistle closes on the street's page.
