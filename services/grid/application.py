@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from services.grid.application_households import HouseholdCommands
+from services.grid.application_party import PartyCommands
 from services.grid.application_people import PeopleCommands
 from services.grid.domain.department import Department
 from services.grid.domain.node import Meta, Node, check_placement
@@ -61,7 +62,7 @@ class ImportReport:
     unchanged: int
 
 
-class GridApplication(HouseholdCommands, PeopleCommands, ServiceApplication):
+class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceApplication):
     name = "grid"
 
     def __init__(self, *, sealer: Sealer, clock: Clock | None = None,

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.grid.api.departments import router as departments_router
 from services.grid.api.households import router as households_router
 from services.grid.api.nodes import router as nodes_router
+from services.grid.api.party import router as party_router
 from services.grid.api.patrols import router as patrols_router
 from services.grid.api.people import router as people_router
 from services.grid.api.whistles import router as whistles_router
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         projections=PROJECTIONS,
         policies=lambda _: [WEBHOOKS],
         routers=[nodes_router, whistles_router, departments_router, patrols_router,
-                 people_router, households_router],
+                 people_router, households_router, party_router],
         application_kwargs=lambda s: {
             "sealer": Sealer(s.secret("data_key")), "clock": clock,
             "emergency_factor": s.emergency_deadline_factor,

@@ -15,6 +15,7 @@ from services.evaluation.domain.survey import Survey
 from services.grid.domain.department import Department
 from services.grid.domain.household import Household
 from services.grid.domain.node import Node
+from services.grid.domain.party import CoGovernanceBody, PartyOrganisation
 from services.grid.domain.patrol import Patrol
 from services.grid.domain.person import Person
 from services.grid.domain.whistle import Whistle
@@ -29,7 +30,7 @@ from services.volunteers.domain.wish import Wish
 
 AGGREGATES = [Issue, Catalog, Consultation, Node, Department, Whistle, Patrol, Person, Rating,
               DepartmentEvaluation, Survey, KpiRules, Volunteer, Organisation, Team, Wish,
-              Activity, Account, Reward, Household]
+              Activity, Account, Reward, Household, PartyOrganisation, CoGovernanceBody]
 EVENTS_DOC = Path(__file__).parents[2] / "docs" / "events.md"
 
 TYPE = re.compile(r"^gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+$")

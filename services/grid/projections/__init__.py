@@ -6,8 +6,10 @@
 | whistles   | grid    | department boards, street records, supervision, statistics, SSE feed |
 | roles      | grid    | who holds which role where, now or as of a date (三长两员) |
 | patrols    | grid    | GET /v1/patrols by node subtree and worker, GET /v1/patrols/{id} |
+| party      | grid    | party organisations, co-governance bodies (一个中心 三方共治) |
 """
 
+from services.grid.projections.party import Party
 from services.grid.projections.patrols import Patrols
 from services.grid.projections.roles import Roles
 from services.grid.projections.whistles import Whistles
@@ -17,5 +19,6 @@ TIER_TREE = TierTree(schema="grid_tier_tree")
 WHISTLES = Whistles()
 ROLES = Roles()
 PATROLS = Patrols()
+PARTY = Party()
 
-PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS)
+PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS, PARTY)

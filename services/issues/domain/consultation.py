@@ -36,9 +36,12 @@ from services.issues.domain.issue import ASSIGNEE_KINDS
 from shared.errors import Forbidden, IllegalTransition, Invalid
 from shared.eventstore import TieredAggregate
 
-FORMS = {"forum": "恳谈会", "council": "议事会", "hearing": "听证会", "review": "评议会"}
+# joint_meeting: the four parties of a compound (its party branch, owners' committee,
+# property company and residents' committee) meeting together (四方联席会议, Suqian).
+FORMS = {"forum": "恳谈会", "council": "议事会", "hearing": "听证会", "review": "评议会",
+         "joint_meeting": "四方联席会议"}
 PARTY_KINDS = ("resident", "merchant", "property_company", "owners_committee", "department",
-               "police", "other")
+               "police", "party_branch", "other")
 RULES = ("simple_majority_cast", "two_thirds_cast", "two_thirds_eligible", "civil_code_278")
 WEIGHTS = ("households", "area")
 MATTERS = ("major", "ordinary")
