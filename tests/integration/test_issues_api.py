@@ -127,3 +127,21 @@ async def test_residents_list_only_their_own_issues(issues_api) -> None:
     r = await eventually(lambda: issues_api.get("/v1/issues", headers=RESIDENT),
                          lambda r: len(r.json()["items"]) >= 1)
     assert [i["id"] for i in r.json()["items"]] == [mine["id"]]
+
+
+async def test_an_inbox_lists_open_issues_with_their_deadlines(issues_api) -> None:
+    done = await raise_issue(issues_api, title="已办完")
+    waiting = await raise_issue(issues_api, title="还在等")
+    await issues_api.post(f"/v1/issues/{done['id']}/acknowledge", json={}, headers=COMMUNITY)
+    await issues_api.post(f"/v1/issues/{done['id']}/resolve", json={"resolution": "好了"},
+                          headers=COMMUNITY)
+
+    async def inbox() -> list[dict]:
+        r = await issues_api.get("/v1/issues", params={"open": "true"}, headers=COMMUNITY)
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+    rows = await eventually(inbox, lambda rows: [i["id"] for i in rows] == [waiting["id"]])
+    assert (rows[0]["ack_by"], rows[0]["resolve_by"]) == (waiting["ack_by"],
+                                                          waiting["resolve_by"])
+    assert rows[0]["handling_node"] == waiting["handling_node"]

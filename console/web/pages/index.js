@@ -6,3 +6,8 @@ import './whistles.js';
 import './whistle.js';
 import './department.js';
 import './patrols.js';
+import './resident.js';
+import './handler.js';
+import './community.js';
+import './consultation-detail.js';
+import './issue.js';

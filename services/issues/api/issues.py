@@ -21,7 +21,7 @@ from services.issues.api.deps import (
 )
 from services.issues.api.filters import Where, make_cursor
 from services.issues.application import IssuesApplication, RaiseIssue
-from services.issues.domain.issue import STATUSES, Issue
+from services.issues.domain.issue import OPEN, STATUSES, Issue
 from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST
 from shared import telemetry
@@ -207,8 +207,12 @@ async def list_issues(
     category: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    open_only: Annotated[bool, Query(alias="open", description="only issues still being "
+                                     "handled (raised, acknowledged, assigned, reopened)")]
+    = False,
 ) -> s.IssuePage:
-    """Issues at a node and all its descendants, newest first. Residents list their own."""
+    """Issues at a node and all its descendants, newest first, with their deadlines (an
+    inbox sorts by them). Residents list their own."""
     where = Where()
     if who.role == "resident":
         where.add(f"reporter = {where.arg(who.sub)}")
@@ -219,6 +223,8 @@ async def list_issues(
         node = node or who.scope
         who.require_scope(node, "list issues")
     where.common(node, status, category, cursor)
+    if open_only:
+        where.add(f"status = ANY({where.arg(list(OPEN))}::text[])")
     rows = await pool.fetch(
         f'SELECT * FROM "{ISSUE_LIST.schema}".issues WHERE {where.sql} '
         f"ORDER BY raised_at DESC, id DESC LIMIT {where.arg(limit + 1)}", *where.args)
@@ -230,8 +236,14 @@ async def list_issues(
             channel=r["channel"], title=r["title"],
             assignee=json.loads(r["assignee"]) if r["assignee"] else None,
             raised_at=r["raised_at"].isoformat(), updated_at=r["updated_at"].isoformat(),
+            handling_node=r["handling_node"], ack_by=_iso(r["ack_by"]),
+            resolve_by=_iso(r["resolve_by"]),
         )
         for r in rows
     ]
     next_cursor = make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None
     return s.IssuePage(items=items, next_cursor=next_cursor)
+
+
+def _iso(at: Any) -> str | None:
+    return at.isoformat() if at else None

@@ -146,6 +146,9 @@ class IssueRow(BaseModel):
     assignee: dict[str, Any] | None
     raised_at: str
     updated_at: str
+    handling_node: str | None = None
+    ack_by: str | None = Field(default=None, description="acknowledge by (this round)")
+    resolve_by: str | None = Field(default=None, description="resolve by (this round)")
 
 
 class IssuePage(BaseModel):

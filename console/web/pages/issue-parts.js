@@ -1,0 +1,128 @@
+// Pieces the issue screens share (resident, handler, community, the detail page): status and
+// category names, the deadline an issue races next, photo links, a timeline. Not a screen
+// itself, so it is imported by those modules rather than listed in index.js.
+import { api } from '../api.js';
+import { addMessages, t } from '../i18n.js';
+import { h, badge, fmtTime, ticking } from '../ui.js';
+
+addMessages({
+  zh: {
+    'st.raised': '待受理', 'st.acknowledged': '已受理', 'st.assigned': '办理中',
+    'st.resolved': '已办结', 'st.reopened': '重新办理', 'st.closed': '已关闭', 'st.merged': '已合并',
+    'is.title': '标题', 'is.category': '类别', 'is.node': '位置', 'is.status': '状态',
+    'is.deadline': '时限', 'is.raised_at': '提出时间', 'is.open': '查看', 'is.photos': '照片',
+    'is.timeline': '办理经过', 'is.description': '描述', 'is.contact': '联系方式',
+    'is.handling': '承办层级', 'is.assignee': '承办人', 'is.resolution': '办理结果',
+    'is.ack_by': '受理时限', 'is.resolve_by': '办结时限', 'is.photo_urls': '照片链接（每行一个）',
+    'is.note': '说明', 'is.by': '经办', 'is.location': '地点',
+  },
+  en: {
+    'st.raised': 'Raised', 'st.acknowledged': 'Acknowledged', 'st.assigned': 'Being handled',
+    'st.resolved': 'Resolved', 'st.reopened': 'Reopened', 'st.closed': 'Closed',
+    'st.merged': 'Merged',
+    'is.title': 'Title', 'is.category': 'Category', 'is.node': 'Place', 'is.status': 'Status',
+    'is.deadline': 'Deadline', 'is.raised_at': 'Raised at', 'is.open': 'Open',
+    'is.photos': 'Photos', 'is.timeline': 'Timeline', 'is.description': 'Description',
+    'is.contact': 'Contact', 'is.handling': 'Handled at', 'is.assignee': 'Assignee',
+    'is.resolution': 'Resolution', 'is.ack_by': 'Acknowledge by', 'is.resolve_by': 'Resolve by',
+    'is.photo_urls': 'Photo links (one per line)', 'is.note': 'Note', 'is.by': 'By',
+    'is.location': 'Location',
+  },
+});
+
+export const OPEN = ['raised', 'acknowledged', 'assigned', 'reopened'];
+
+// Every event an issue's stream may carry (its SSE `event:` names).
+export const ISSUE_EVENTS = ['raised', 'triaged', 'classified', 'acknowledged', 'assigned',
+  'progress_noted', 'resolved', 'reopened', 'escalated', 'supervised', 'whistled', 'merged',
+  'absorbed', 'closed'].map((name) => `gongzhi.issue.${name}.v1`);
+
+export function statusBadge(status) {
+  const kind = { resolved: 'green', closed: 'green', raised: 'amber', reopened: 'red' }[status];
+  return badge(t(`st.${status}`), kind || '');
+}
+
+// The category catalog, fetched once per page load: code → name (both levels).
+let catalog;
+export async function categories() {
+  if (!catalog) catalog = await api('issues', '/v1/categories');
+  return catalog;
+}
+
+export async function categoryNames() {
+  const names = {};
+  for (const top of await categories()) {
+    names[top.code] = top.name;
+    for (const item of top.items || []) names[item.code] = `${top.name} · ${item.name}`;
+  }
+  return names;
+}
+
+// The deadline an open issue races now: acknowledging first, then resolving.
+export function nextDeadline(issue) {
+  if (!OPEN.includes(issue.status)) return null;
+  return issue.status === 'raised' || issue.status === 'reopened'
+    ? issue.ack_by || issue.resolve_by : issue.resolve_by;
+}
+
+export function deadlineCell(issue) {
+  const at = nextDeadline(issue);
+  return at ? ticking(at) : '';
+}
+
+// Overdue first (the longest overdue on top), then the nearest deadline; none last.
+export function byDeadline(a, b) {
+  const da = nextDeadline(a);
+  const db = nextDeadline(b);
+  if (!da || !db) return (da ? -1 : 0) + (db ? 1 : 0);
+  return new Date(da) - new Date(db);
+}
+
+// Photos are links the services accept (http/https URLs); no upload store exists yet.
+export function photoLinks(urls) {
+  const safe = (urls || []).filter((u) => /^https?:\/\//i.test(u));
+  if (!safe.length) return null;
+  return h('ul', { class: 'photos' }, safe.map((u, i) => h('li', {},
+    h('a', { href: u, target: '_blank', rel: 'noopener noreferrer' }, `${t('is.photos')} ${i + 1}`))));
+}
+
+export function photoInput(name = 'photos') {
+  return h('textarea', { name, rows: 2, placeholder: 'https://…' });
+}
+
+export function photoList(text) {
+  return (text || '').split(/\s+/).map((s) => s.trim()).filter(Boolean);
+}
+
+// A history entry (the issue's own events) as one line a person reads.
+function describe(entry) {
+  const d = entry.data || {};
+  const kind = entry.type.split('.')[2] || entry.type;
+  const bits = [d.note, d.reason, d.resolution, d.title && kind === 'raised' ? d.title : null,
+    d.category && kind === 'classified' ? d.category : null,
+    d.assignee ? d.assignee.name || d.assignee.id : null,
+    d.to_node || (kind === 'triaged' ? d.handling_node : null)].filter(Boolean);
+  return { kind, text: bits.join(' · ') };
+}
+
+export function historyTimeline(history) {
+  return h('ol', { class: 'timeline' }, (history || []).map((entry) => {
+    const { kind, text } = describe(entry);
+    const by = entry.by ? entry.by.name || entry.by.role || '' : '';
+    return h('li', { 'data-kind': kind },
+      h('span', { class: 'muted' }, fmtTime(entry.at), ' '),
+      h('b', {}, kind), text ? ` ${text}` : '', by ? h('span', { class: 'muted' }, ` — ${by}`) : '',
+      photoLinks(entry.data && (entry.data.photos || entry.data.evidence)));
+  }));
+}
+
+// The resident feed's timeline: lines already written for people.
+export function feedTimeline(entries) {
+  return h('ol', { class: 'timeline' }, (entries || []).map((e) => h('li', { 'data-kind': e.type },
+    h('span', { class: 'muted' }, fmtTime(e.at), ' '), e.summary)));
+}
+
+export function issueLink(issue) {
+  return h('a', { href: `/issues/${issue.id}`, 'data-link': true, class: 'issue-title' },
+    issue.title);
+}
