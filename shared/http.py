@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared import metrics
 from shared.auth import Principal
 from shared.errors import GongzhiError
 from shared.sessions import require_principal
@@ -120,6 +121,9 @@ def create_service_app(
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_crash)
     app.add_middleware(BodyLimit, limit=max_body_bytes, per_path=body_limits)
+    metrics.configure()
+    app.add_middleware(metrics.RequestMetrics, service=service)
+    app.add_route("/metrics", metrics.scrape, include_in_schema=False)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:

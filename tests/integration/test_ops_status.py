@@ -4,6 +4,8 @@ with their trace, and nothing at all for anyone but an operator."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import httpx
 
@@ -57,3 +59,28 @@ async def test_a_dead_letter_shows_with_its_trace(issues_api: httpx.AsyncClient,
     assert parked[0]["error"] == "KeyError: title"
     model = next(m for m in body["read_models"] if m["schema"] == "issues_issue_list")
     assert model["dead_letters"] == 1
+
+
+async def test_prometheus_scrapes_request_durations_and_read_model_lag(
+        issues_api: httpx.AsyncClient) -> None:
+    await issues_api.get("/v1/tiers/km.guandu/summary", headers=ADMIN)
+    r = await issues_api.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    assert 'http_route="/v1/tiers/{path}/summary"' in text  # the template, not the raw path
+    assert "http_server_request_duration_seconds_bucket" in text
+    assert 'gongzhi_read_model_lag' in text and 'read_model="issues_issue_list"' in text
+
+
+async def test_the_grafana_dashboard_charts_only_metrics_the_services_export(
+        issues_api: httpx.AsyncClient) -> None:
+    dashboard = json.loads((Path(__file__).parents[2] / "deploy/grafana/gongzhi.json")
+                           .read_text())
+    await issues_api.get("/health")
+    exported = (await issues_api.get("/metrics")).text
+    charted = {re.sub(r"_(bucket|count|sum)$", "", name)
+               for p in dashboard["panels"] for t in p["targets"]
+               for name in re.findall(r"\b(gongzhi_\w+|http_server_\w+)", t["expr"])}
+    assert charted, "the dashboard charts nothing"
+    for name in charted:
+        assert name in exported, f"{name} is charted but not exported"
