@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 
-from shared import telemetry
+from shared import idempotency, telemetry
 from shared.auth import Principal
 from shared.batching import BatchingWriter
 from shared.db import ensure_schema, eventsourcing_env
@@ -64,6 +64,8 @@ class ServiceApplication(Application[UUID]):
         the successful attempt's result counts). 409 once `attempts` are spent."""
         for _ in range(attempts):
             aggregate = load()
+            if self.done_before(aggregate):  # a retry of a command that committed: no change
+                return aggregate, None
             result = change(aggregate)
             try:
                 # A tuple of aggregates (a merge changes two) is saved in one transaction.
@@ -72,6 +74,26 @@ class ServiceApplication(Application[UUID]):
             except IntegrityError:
                 continue
         raise Conflict(f"{what} kept changing while this command ran; try again")
+
+    def done_before(self, aggregate: Any) -> bool:
+        """Whether this request's Idempotency-Key already changed the aggregate (the first
+        of a tuple), in its latest LOOK_BACK events (shared/idempotency.py)."""
+        if idempotency.current() is None:
+            return False
+        first = aggregate[0] if isinstance(aggregate, tuple) else aggregate
+        return idempotency.done_before(self.repository.event_store.get(
+            first.id, desc=True, limit=idempotency.LOOK_BACK))
+
+    def created_before(self, aggregate_id: UUID | None) -> Any | None:
+        """What a committed earlier attempt of this request created under `aggregate_id`
+        (an id derived from its Idempotency-Key), or None; 409 if another request used it."""
+        if aggregate_id is None or idempotency.current() is None:
+            return None
+        try:
+            found = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found if self.done_before(found) else None
 
     def _save_events(self, events: list[Any]) -> Any:
         return super().save(*events)
@@ -87,10 +109,13 @@ def open_application(app_class: type[A], database_url: str, **kwargs: object) ->
 
 
 def meta(principal: Principal) -> dict[str, object]:
-    """Who did it, and the trace it belongs to: stored with every event."""
+    """Who did it, the trace it belongs to and the request's Idempotency-Key: stored with
+    every event."""
     out: dict[str, object] = {"actor": principal.as_actor()}
     if traceparent := telemetry.current_traceparent():
         out["traceparent"] = traceparent
+    if command := idempotency.current():
+        out["idempotency"] = command.stamp(principal.sub)
     return out
 
 

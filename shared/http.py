@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import asyncpg
+from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -16,9 +17,10 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared import metrics
+from shared import idempotency, metrics
 from shared.auth import Principal
 from shared.errors import GongzhiError
+from shared.openapi import with_problems
 from shared.sessions import require_principal
 
 log = logging.getLogger("gongzhi.http")
@@ -50,6 +52,14 @@ async def _on_http_error(_: Request, exc: StarletteHTTPException) -> JSONRespons
     if isinstance(exc, _TooLarge):
         return problem(413, "Payload too large", exc.detail)
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+
+async def _on_write_conflict(request: Request, _: IntegrityError) -> JSONResponse:
+    """A save that lost a race no command retried (two imports of the same node, two
+    registrations of one department): the loser's write is refused whole, as a 409."""
+    log.info("write conflict on %s %s", request.method, request.url.path)
+    return problem(409, "Conflict", "another request changed the same thing at the same "
+                   "time; nothing of this one was written: read it again and retry")
 
 
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
@@ -91,6 +101,35 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class IdempotencyKeys:
+    """Make a write's `Idempotency-Key` and a digest of its request available to `meta`
+    (see shared/idempotency.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in idempotency.WRITES:
+            return await self.app(scope, receive, send)
+        raw = dict(scope["headers"]).get(b"idempotency-key")
+        if raw is None:
+            return await self.app(scope, receive, send)
+        key = idempotency.valid_key(raw)
+        if key is None:
+            response = problem(422, "Invalid input", "Idempotency-Key: 1 to 128 printable "
+                               "ASCII characters", field="Idempotency-Key")
+            return await response(scope, receive, send)
+        with idempotency.command(key, scope["method"], scope["path"],
+                                 scope.get("query_string", b"")) as digest:
+
+            async def digesting_receive() -> Any:
+                message = await receive()
+                digest.update(message.get("body", b""))
+                return message
+
+            await self.app(scope, digesting_receive, send)
+
+
 class _TooLarge(StarletteHTTPException):
     """Raised while a body without a Content-Length (chunked) is read past the limit. An
     HTTPException, because FastAPI turns any other error from reading a body (JSON or a
@@ -119,7 +158,9 @@ def create_service_app(
     app.add_exception_handler(GongzhiError, _on_gongzhi_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(IntegrityError, _on_write_conflict)
     app.add_exception_handler(Exception, _on_crash)
+    app.add_middleware(IdempotencyKeys)
     app.add_middleware(BodyLimit, limit=max_body_bytes, per_path=body_limits)
     metrics.configure()
     app.add_middleware(metrics.RequestMetrics, service=service)
@@ -137,6 +178,7 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    app.openapi = lambda: with_problems(app)  # type: ignore[method-assign]
     return app
 
 

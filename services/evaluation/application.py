@@ -104,11 +104,16 @@ class EvaluationApplication(KpiRuleCommands, ServiceApplication):
         """Save a new aggregate whose id says what it is about; if one with that id exists
         (a second rating of a round, a racing request), refuse with what was there."""
         if (earlier := self._find(aggregate.id)) is not None:  # type: ignore[attr-defined]
+            if self.done_before(earlier):  # a retry of the request that created it
+                return earlier
             raise Conflict(already(earlier))
         try:
             self.save(aggregate)
         except IntegrityError:
-            raise Conflict(already(self._find(aggregate.id))) from None  # type: ignore[attr-defined]
+            earlier = self._find(aggregate.id)  # type: ignore[attr-defined]
+            if self.done_before(earlier):
+                return earlier
+            raise Conflict(already(earlier)) from None
         return aggregate
 
     def _find(self, aggregate_id: UUID) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from services.grid.application_households import HouseholdCommands
 from services.grid.application_party import PartyCommands
@@ -21,7 +22,7 @@ from services.grid.domain.node import Meta, Node, check_placement
 from services.grid.domain.patrol import Patrol
 from services.grid.domain.whistle import Whistle, deadlines
 from shared.clock import Clock, SystemClock
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.eventstore import ServiceApplication, history
 from shared.sealing import Sealer
 from shared.tiers import ancestors_and_self, parent_of
@@ -109,15 +110,14 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
         return ImportReport(registered, renamed, len(specs) - registered - renamed)
 
     def rename(self, path: str, name: str, meta: Meta) -> Node:
-        node = self.get_node(path)
-        node.rename(name, meta)
-        self.save(node)
-        return node
+        return self._on_node(path, lambda n: n.rename(name, meta))
 
     def retire(self, path: str, reason: str, meta: Meta) -> Node:
-        node = self.get_node(path)
-        node.retire(reason, meta)
-        self.save(node)
+        return self._on_node(path, lambda n: n.retire(reason, meta))
+
+    def _on_node(self, path: str, change: Callable[[Node], object]) -> Node:
+        """A concurrent change to the node is reloaded and judged again; 409 if it persists."""
+        node, _ = self.change_and_save(lambda: self.get_node(path), change, f"node '{path}'")
         return node
 
     def get_node(self, path: str) -> Node:
@@ -135,10 +135,7 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
     # -- operating mode -------------------------------------------------------------------
 
     def switch_mode(self, path: str, mode: str, reason: str, meta: Meta) -> Node:
-        node = self.get_node(path)
-        node.switch_mode(mode, reason, meta)
-        self.save(node)
-        return node
+        return self._on_node(path, lambda n: n.switch_mode(mode, reason, meta))
 
     def effective_mode(self, path: str) -> tuple[str, str | None]:
         """The mode at a node: set there or at its nearest ancestor that switched; daily
@@ -174,11 +171,13 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
             raise NotFound(f"unknown department '{code}'")
         return department
 
-    def register_webhook(self, code: str, url: str, secret_sealed: str, meta: Meta) -> str:
-        department = self.get_department(code)
-        hook_id = uuid4().hex[:12]
-        department.register_webhook(hook_id, url, secret_sealed, meta)
-        self.save(department)
+    def register_webhook(self, code: str, url: str, secret_sealed: str, meta: Meta,
+                         hook_id: str | None = None) -> str:
+        """`hook_id` comes from the request's Idempotency-Key when it has one, so a retry
+        that finds the hook registered answers with the same hook."""
+        hook_id = hook_id or uuid4().hex[:12]
+        self._on_department(code, lambda d: d.register_webhook(hook_id, url, secret_sealed,
+                                                                 meta))
         return hook_id
 
     def webhook_secret(self, code: str, hook_id: str) -> str:
@@ -188,14 +187,19 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
         return self.sealer.open(hook["secret_sealed"])["secret"]
 
     def remove_webhook(self, code: str, hook_id: str, meta: Meta) -> None:
-        department = self.get_department(code)
-        department.remove_webhook(hook_id, meta)
-        self.save(department)
+        self._on_department(code, lambda d: d.remove_webhook(hook_id, meta))
+
+    def _on_department(self, code: str, change: Callable[[Department], object]) -> None:
+        self.change_and_save(lambda: self.get_department(code), change, f"department {code}")
 
     # -- whistles -------------------------------------------------------------------------
 
     def blow_whistle(self, cmd: BlowWhistle, meta: Meta,
-                     whistle_id: UUID | None = None) -> Whistle:
+                     whistle_id: UUID | None = None) -> tuple[Whistle, bool]:
+        """Returns the whistle and whether this call blew it (False for a retry with the
+        same `whistle_id`, from an Idempotency-Key, asking for the same whistle)."""
+        if whistle_id is not None and (earlier := self._find_whistle(whistle_id)):
+            return self._same_whistle(earlier, cmd), False
         node = self.get_node(cmd.node)
         if node.retired:
             raise Invalid(f"tier node '{cmd.node}' is retired", field="node")
@@ -210,8 +214,23 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
             issue_id=cmd.issue_id, departments=cmd.departments, summons=summons, mode=mode,
             at=now.isoformat(), tier=cmd.node, meta=meta,
         )
-        self.save(whistle)
-        return whistle
+        try:
+            self.save(whistle)
+        except IntegrityError:
+            if whistle_id is None:
+                raise
+            # The same key raced us from another request: theirs won, ours is the retry.
+            return self._same_whistle(self.get_whistle(whistle_id), cmd), False
+        return whistle, True
+
+    @staticmethod
+    def _same_whistle(earlier: Whistle, cmd: BlowWhistle) -> Whistle:
+        if (earlier.node, earlier.situation, earlier.title, list(earlier.summons),
+                earlier.issue_id) != (cmd.node, cmd.situation, cmd.title, cmd.departments,
+                                      cmd.issue_id):
+            raise Conflict("this Idempotency-Key was already used for another whistle",
+                           field="Idempotency-Key")
+        return earlier
 
     def report_in(self, whistle_id: UUID, department: str, note: str, meta: Meta) -> Whistle:
         whistle, _ = self._on_whistle(
@@ -231,10 +250,17 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
         return marked
 
     def get_whistle(self, whistle_id: UUID) -> Whistle:
+        whistle = self._find_whistle(whistle_id)
+        if whistle is None:
+            raise NotFound(f"no whistle {whistle_id}")
+        return whistle
+
+    def _find_whistle(self, whistle_id: UUID) -> Whistle | None:
         try:
-            return self.repository.get(whistle_id)
+            found = self.repository.get(whistle_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no whistle {whistle_id}") from None
+            return None
+        return found if isinstance(found, Whistle) else None
 
     def whistle_history(self, whistle_id: UUID) -> list[dict[str, Any]]:
         return history(self, whistle_id)
@@ -251,12 +277,22 @@ class GridApplication(PartyCommands, HouseholdCommands, PeopleCommands, ServiceA
     # -- patrols --------------------------------------------------------------------------
 
     def log_patrol(self, node_path: str, worker: str, households_visited: int,
-                   problems: list[dict[str, Any]], note: str, meta: Meta) -> Patrol:
+                   problems: list[dict[str, Any]], note: str, meta: Meta,
+                   patrol_id: UUID | None = None) -> Patrol:
+        """`patrol_id` comes from the request's Idempotency-Key when it has one: a retry
+        answers with the patrol the first call logged (and raises no issue twice)."""
+        if (earlier := self.created_before(patrol_id)) is not None:
+            return earlier
         node = self.get_node(node_path)
         if node.retired:
             raise Invalid(f"tier node '{node_path}' is retired", field="node")
-        patrol = Patrol(id=uuid4(), node=node_path, worker=worker,
+        patrol = Patrol(id=patrol_id or uuid4(), node=node_path, worker=worker,
                         households_visited=households_visited, problems=problems, note=note,
                         at=self.clock.now().isoformat(), tier=node_path, meta=meta)
-        self.save(patrol)
+        try:
+            self.save(patrol)
+        except IntegrityError:  # the same key raced us: theirs won, ours is the retry
+            if (earlier := self.created_before(patrol_id)) is None:
+                raise
+            return earlier
         return patrol

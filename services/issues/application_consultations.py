@@ -130,7 +130,7 @@ class ConsultationCommands:
         _, recorded = self._on_consultation(
             cid, lambda c: c.vote(household, proposal, choice, resident, self.clock.now(),
                                   meta, member_of), copy=False)
-        return recorded
+        return recorded is not False  # None: a retry of the ballot its key already recorded
 
     def close_voting(self, cid: UUID, meta: Meta) -> Consultation:
         consultation, _ = self._on_consultation(

@@ -20,6 +20,7 @@ from services.grid.api.whistles import as_json_row
 from services.grid.application import DepartmentSpec, GridApplication
 from services.grid.projections import WHISTLES
 from services.grid.webhooks import WEBHOOKS
+from shared import idempotency
 from shared.errors import NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
@@ -115,10 +116,12 @@ async def register_webhook(code: str, body: WebhookIn, who: CurrentPrincipal, gr
     """Register a URL for signed POSTs of every whistle event concerning the department.
     The signing secret is returned once, here; it is stored sealed."""
     require_may_see_department(who, await _department(pool, code))
-    secret = secrets.token_urlsafe(32)
-    sealed = grid.sealer.seal({"secret": secret})
+    sealed = grid.sealer.seal({"secret": secrets.token_urlsafe(32)})
+    retry_id = idempotency.derived_id("webhook", who.sub)
     hook_id = await run_in_threadpool(grid.register_webhook, code, str(body.url), sealed,
-                                      meta(who))
+                                      meta(who), retry_id.hex[:12] if retry_id else None)
+    # The stored secret: a retry answers with the first call's hook and secret.
+    secret = await run_in_threadpool(grid.webhook_secret, code, hook_id)
     return {"id": hook_id, "url": str(body.url), "secret": secret,
             "signature": "header Gongzhi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "
                          "'<t>.<body>' with the secret>"}

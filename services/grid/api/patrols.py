@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from services.grid.application import GridApplication
 from services.grid.domain.person import STAFF_ID_PATTERN
 from services.grid.projections.patrols import find_patrol, find_patrols
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.eventstore import meta
@@ -54,7 +55,8 @@ async def log_patrol(body: PatrolIn, who: CurrentPrincipal, grid: Grid) -> dict[
             raise Forbidden(f"problem at '{problem.node}' lies outside the patrolled node")
     problems = [p.model_dump() | {"node": p.node or body.node} for p in body.problems]
     patrol = await run_in_threadpool(grid.log_patrol, body.node, who.sub,
-                                     body.households_visited, problems, body.note, meta(who))
+                                     body.households_visited, problems, body.note, meta(who),
+                                     idempotency.derived_id("patrol", who.sub))
     return {"id": str(patrol.id), "node": patrol.node, "at": patrol.at,
             "households_visited": patrol.households_visited, "problems": patrol.problems,
             "issues_to_raise": sum(1 for p in patrol.problems if p["raise_issue"])}

@@ -20,7 +20,7 @@ from services.grid.domain.whistle import SITUATIONS, Whistle
 from services.grid.projections import WHISTLES
 from shared import telemetry
 from shared.auth import Principal
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Forbidden
 from shared.eventstore import history, meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
 from shared.tiers import PATH_PATTERN, subtree_like
@@ -69,7 +69,9 @@ async def blow(body: BlowIn, who: CurrentPrincipal, grid: Grid, response: Respon
                idempotency_key: Annotated[str | None, Header(max_length=128)] = None
                ) -> dict[str, Any]:
     """Summon departments to a node. Refused outside one's scope, for a situation not among
-    the three, or at a department with no jurisdiction there."""
+    the three, or at a department with no jurisdiction there. Retrying with the same
+    `Idempotency-Key` returns the whistle the first call blew (200); the key with another
+    request is a 409."""
     require_may_blow(who, body.node)
     cmd = BlowWhistle(
         node=body.node, situation=body.situation, title=body.title,
@@ -77,19 +79,10 @@ async def blow(body: BlowIn, who: CurrentPrincipal, grid: Grid, response: Respon
         report_within=(timedelta(minutes=body.report_within_minutes)
                        if body.report_within_minutes else None))
     whistle_id = Whistle.id_for(who.sub, idempotency_key) if idempotency_key else None
-    if whistle_id is not None:
-        try:
-            earlier = await run_in_threadpool(grid.get_whistle, whistle_id)
-        except NotFound:
-            earlier = None
-        if earlier is not None:  # a retry: the whistle it made, if it is the same request
-            if (earlier.node, earlier.situation, earlier.title, list(earlier.summons)) != (
-                    body.node, body.situation, body.title, body.departments):
-                raise Conflict("this Idempotency-Key was already used for another whistle")
-            response.status_code = 200
-            return _out(grid, earlier)
     with telemetry.span("grid blow_whistle", node=body.node):
-        whistle = await run_in_threadpool(grid.blow_whistle, cmd, meta(who), whistle_id)
+        whistle, blown = await run_in_threadpool(grid.blow_whistle, cmd, meta(who), whistle_id)
+    if not blown:  # a retry of the same request: the whistle the first one blew
+        response.status_code = 200
     response.headers["Location"] = f"/v1/whistles/{whistle.id}"
     return _out(grid, whistle)
 
