@@ -41,3 +41,19 @@ class Unauthorized(GongzhiError):
 class Forbidden(GongzhiError):
     status = 403
     title = "Forbidden"
+
+
+class TooManyRequests(GongzhiError):
+    """Throttled: the response says when to try again (`Retry-After`, whole seconds)."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: object) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class Unavailable(GongzhiError):
+    status = 503
+    title = "Service unavailable"

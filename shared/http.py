@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
 from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,11 +28,15 @@ from shared.sessions import require_principal
 
 log = logging.getLogger("gongzhi.http")
 PROBLEM = "application/problem+json"
+# Swagger UI's files, copied from the npm package swagger-ui-dist by `make install`
+# (console/vendor.py): /docs must work on a government network without internet, so no CDN.
+SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "console" / "web" / "vendor"
 
 
-def problem(status: int, title: str, detail: str, /, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, /, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _where(loc: Sequence[Any]) -> str:
@@ -37,7 +44,8 @@ def _where(loc: Sequence[Any]) -> str:
 
 
 async def _on_gongzhi_error(_: Request, exc: GongzhiError) -> JSONResponse:
-    return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    return problem(exc.status, exc.title, exc.detail, headers=getattr(exc, "headers", None),
+                   **exc.extra)
 
 
 async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -147,6 +155,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     max_body_bytes: int,
     body_limits: dict[str, int],
+    swagger_ui_dir: Path = SWAGGER_UI_DIR,
 ) -> FastAPI:
     app = FastAPI(
         title=f"Gongzhi {service}",
@@ -154,6 +163,8 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=lambda route: route.name,
+        docs_url=None,  # served below from local files; ReDoc only exists on a CDN
+        redoc_url=None,
     )
     app.add_exception_handler(GongzhiError, _on_gongzhi_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
@@ -176,10 +187,31 @@ def create_service_app(
         return Me(sub=who.sub, role=who.role, scope=who.scope, name=who.name,
                   department=who.department, csrf=who.csrf)
 
+    _offline_docs(app, swagger_ui_dir)
     for router in routers:
         app.include_router(router)
     app.openapi = lambda: with_problems(app)  # type: ignore[method-assign]
     return app
+
+
+def _offline_docs(app: FastAPI, assets: Path) -> None:
+    """Swagger UI at /docs from files served at /docs-assets, never from the internet."""
+    app.mount("/docs-assets", StaticFiles(directory=assets, check_dir=False), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        if not (assets / "swagger-ui-bundle.js").is_file():
+            return problem(503, "Docs not installed",
+                           f"Swagger UI's files are missing from {assets}: run `make install`, "
+                           "which copies them from the npm package swagger-ui-dist")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+            # Swagger UI would otherwise ask validator.swagger.io about the spec.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 class Me(BaseModel):

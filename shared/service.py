@@ -39,10 +39,13 @@ def build_service(
     background: Callable[[FastAPI], Sequence[tuple[str, Callable[[], Awaitable[None]]]]] = (
         lambda _: ()),
     ops_extra: ops.Extra | None = None,
+    setup: Callable[[FastAPI], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """`projections` build read models; `policies(application)` react to other services'
     events with commands on this service's application; `background(app)` names long-running
-    steps (watchers, senders) to keep alive. All start with the app and stop with it."""
+    steps (watchers, senders) to keep alive. All start with the app and stop with it.
+    `setup(app)` runs once the pool is open, before any request: tables a service keeps
+    outside its event store and read models (grid's sign-in state)."""
     service = application.name
 
     @asynccontextmanager
@@ -55,6 +58,8 @@ def build_service(
             open_application, application, url, **application_kwargs(settings)
         )
         app.state.pool = await create_pool(url)
+        if setup is not None:
+            await setup(app)
         relay = _relay(service, settings, url)
         app.state.relay = relay
         tasks = [asyncio.create_task(relay.run(), name=f"relay:{service}")] if relay else []

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # Where operators read traces (Zipkin locally; Jaeger works too): the console links each
     # dead letter and failing delivery to `<tracing_ui_url>/zipkin/traces/<trace id>`.
     tracing_ui_url: str = "http://127.0.0.1:9411"
+    # How residents' one-time sign-in codes are sent: "log" (the service log; refused in
+    # production) or "package.module:factory", called with these settings, returning a
+    # CodeSender (services/grid/signin/codes.py). Unset: "log" outside production, and in
+    # production residents cannot sign in until one is configured.
+    otp_sender: str | None = None
+    # Peers whose X-Forwarded-For is believed (the console's proxy): throttling counts failed
+    # sign-ins per client address, and behind a proxy every request comes from the proxy.
+    trusted_proxies: str = "127.0.0.1,::1"
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

@@ -10,9 +10,13 @@ from services.grid.api.nodes import router as nodes_router
 from services.grid.api.party import router as party_router
 from services.grid.api.patrols import router as patrols_router
 from services.grid.api.people import router as people_router
+from services.grid.api.signin import people as signin_people_router
+from services.grid.api.signin import router as signin_router
 from services.grid.api.whistles import router as whistles_router
 from services.grid.application import GridApplication
 from services.grid.projections import PROJECTIONS
+from services.grid.signin import store as signin_store
+from services.grid.signin.codes import CodeSender, load_sender
 from services.grid.watcher import check_once
 from services.grid.webhooks import WEBHOOKS, WebhookSender, failing_deliveries
 from shared.clock import Clock
@@ -24,8 +28,15 @@ from shared.supervise import every
 __all__ = ["PROJECTIONS", "create_app"]  # `gongzhi rebuild` finds the read models here
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None,
+               code_sender: CodeSender | None = None) -> FastAPI:
+    """`code_sender` delivers residents' one-time codes; by default the one settings name."""
     settings = settings or Settings()
+    sender = code_sender or load_sender(settings)
+
+    async def setup(app: FastAPI) -> None:
+        await signin_store.create_tables(app.state.pool)
+        app.state.code_sender = sender
 
     def background(app: FastAPI):
         grid: GridApplication = app.state.application
@@ -44,7 +55,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         projections=PROJECTIONS,
         policies=lambda _: [WEBHOOKS],
         routers=[nodes_router, whistles_router, departments_router, patrols_router,
-                 people_router, households_router, party_router],
+                 people_router, households_router, party_router, signin_people_router,
+                 signin_router],
         application_kwargs=lambda s: {
             "sealer": Sealer(s.secret("data_key")), "clock": clock,
             "emergency_factor": s.emergency_deadline_factor,
@@ -52,4 +64,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         body_limits={"/v1/nodes/import": 8 * 1024 * 1024},
         background=background,
         ops_extra=failing_deliveries,
+        setup=setup,
     )
