@@ -58,9 +58,10 @@ def up(
     url = resolve_database_url(settings)
     settings.secret("jwt_secret")  # generate development secrets before the services race to
     if demo:
-        report = seed(url, settings.secret("data_key"))
+        report = seed(url, settings.secret("data_key"), settings.env)
         typer.echo(f"Demo city: {report.nodes} nodes, {report.departments} departments, "
-                   f"{report.people} people and {report.volunteers} volunteers newly registered")
+                   f"{report.people} people, {report.logins} console logins and "
+                   f"{report.volunteers} volunteers newly registered")
     env = launcher.service_env(url, home)
     brokers = None
     if transport == "kafka":
@@ -84,6 +85,8 @@ def up(
         typer.echo(f"  kafka       {brokers.bootstrap}   topics gongzhi.<service>")
         typer.echo(f"  zipkin      {brokers.zipkin_url}/zipkin/   traces of every request")
     typer.echo(f"  logs        {home / 'logs'}")
+    if demo:
+        typer.echo(demo_logins_text(home))
     typer.echo("\nTry:\n  TOKEN=$(.venv/bin/gongzhi token --role community_staff "
                "--scope km.guandu.taihe.heping)\n"
                f"  curl -H \"Authorization: Bearer $TOKEN\" "
@@ -127,9 +130,23 @@ def seed_command(home: Home = Path(".gongzhi")) -> None:
     from shared.db import resolve_database_url
 
     settings = _settings(home)
-    report = seed(resolve_database_url(settings), settings.secret("data_key"))
+    report = seed(resolve_database_url(settings), settings.secret("data_key"), settings.env)
     typer.echo(f"{report.nodes} nodes, {report.departments} departments, {report.people} "
-               f"people and {report.volunteers} volunteers newly registered")
+               f"people, {report.logins} console logins and {report.volunteers} volunteers "
+               "newly registered")
+    typer.echo(demo_logins_text(home))
+
+
+def demo_logins_text(home: Path) -> str:
+    from gongzhi.demo.seed import DEMO_LOGINS
+    from services.grid.signin.passwords import DEMO_PASSWORD
+
+    lines = [f"\nSign in to the console as any demo person: login = staff id, password "
+             f"{DEMO_PASSWORD!r}. For example:"]
+    lines += [f"  {login:<17} {what}" for login, what in DEMO_LOGINS]
+    lines.append(f"Residents: any mobile number; the one-time code is in "
+                 f"{home / 'logs' / 'grid.log'} (development).")
+    return "\n".join(lines)
 
 
 @app.command()

@@ -221,6 +221,8 @@ def check_city(c: Checker, city: object, cat_codes: set[str],
 
     # --- staff
     ids: set[str] = set()
+    names: dict[str, str] = {}  # a person may hold several roles: one entry each
+    held: set[tuple[str, str, str]] = set()
     for p in city["staff"]:
         sid = p.get("id")
         where = f"staff {sid!r}"
@@ -229,7 +231,10 @@ def check_city(c: Checker, city: object, cat_codes: set[str],
                                                    else set())
         c.need(set(p) == keys, f"{where}: keys {sorted(p)}, want {sorted(keys)}")
         c.need(isinstance(sid, str) and bool(STAFF_ID_RE.match(sid)), f"{where}: bad id")
-        c.need(sid not in ids, f"{where}: duplicate id")
+        c.need(names.setdefault(sid, p.get("name")) == p.get("name"),
+               f"{where}: one id, two names")
+        c.need((sid, role, p.get("node")) not in held, f"{where}: the same role twice")
+        held.add((sid, role, p.get("node")))
         ids.add(sid)
         c.name(where, p.get("name"))
         c.need(role in ROLES, f"{where}: role {role!r} not in {sorted(ROLES)}")

@@ -7,12 +7,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import httpx
 import pytest
 
+from gongzhi.demo.seed import seed, seed_logins
 from services.grid.bootstrap import create_app
+from services.grid.signin.passwords import DEMO_PASSWORD
 from shared.clock import ManualClock
+from shared.db import create_pool
 from shared.settings import Settings
+from tests.conftest import DATA_KEY
 from tests.utils.city import register_small_city
 from tests.utils.serve import serve
 from tests.utils.tokens import bearer
@@ -76,6 +81,10 @@ async def person(api: httpx.AsyncClient, staff_id: str, *roles: tuple[str, str, 
 
 async def login(api: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:
     return await api.post("/v1/auth/login", json={"login": name, "password": password})
+
+
+async def asyncpg_pool(settings: Settings) -> asyncpg.Pool:
+    return await create_pool(settings.database_url, max_size=1)
 
 
 def problem(r: httpx.Response, status: int, field: str | None = None) -> dict:
@@ -194,7 +203,7 @@ async def test_a_cookie_session_must_echo_its_csrf_value_to_change_anything(
     csrf = (await login(api, "u-c01")).json()["csrf"]
     newcomer = {"staff_id": "u-new", "name": "新人", "home": G03}
     body = problem(await api.post("/v1/people", json=newcomer), 403)
-    assert body["header"] == "X-CSRF-Token"
+    assert "X-CSRF-Token" in body["detail"]
     problem(await api.post("/v1/people", json=newcomer, headers={"X-CSRF-Token": "forged"}),
             403)
     r = await api.post("/v1/people", json=newcomer, headers={"X-CSRF-Token": csrf})
@@ -319,3 +328,40 @@ async def test_who_may_set_a_login_and_password(api: httpx.AsyncClient) -> None:
     problem(await api.put("/v1/people/u-street/login", headers=mine, json={
         "login": "x-street", "password": "my own choice", "current_password": "x"}), 403)
 
+
+
+async def test_the_demo_city_signs_in_with_the_development_password(
+        settings: Settings) -> None:
+    report = seed(settings.database_url, DATA_KEY)
+    assert report.logins == report.people == 55
+    assert seed(settings.database_url, DATA_KEY).logins == 0  # seeding again changes nothing
+    async with serve(create_app(settings)) as api:
+        r = await login(api, "u-km-gaj-01", DEMO_PASSWORD)
+        assert r.status_code == 200, r.text
+        assert (r.json()["role"], r.json()["department"]) == ("department_staff", "km-gaj")
+        roles = (await login(api, "u-km-heping-c01", DEMO_PASSWORD)).json()["roles"]
+        assert {r["role"] for r in roles} == {"community_staff", "info_officer"}
+
+
+async def test_production_refuses_the_demo_password_and_logging_codes(
+        settings: Settings) -> None:
+    with pytest.raises(RuntimeError, match="no-demo"):
+        seed(settings.database_url, DATA_KEY, env="production")
+    register_small_city(settings.database_url)
+    production = settings.model_copy(update={"env": "production"})
+    async with serve(create_app(production)) as api:
+        await eventually(lambda: api.get(f"/v1/nodes/{G03}", headers=ADMIN),
+                         lambda r: r.status_code == 200)
+        await person(api, "u-g03", ("grid_worker", G03, None))
+        problem(await api.put("/v1/people/u-g03/login", headers=ADMIN, json={
+            "login": "u-g03", "password": DEMO_PASSWORD}), 422, "password")
+        # An account given the demo password before production (a promoted database).
+        await person(api, "u-g04", ("grid_worker", G03, None), login="placeholder")
+        async with (await asyncpg_pool(settings)) as pool:
+            await pool.execute("DELETE FROM grid_signin.logins WHERE staff_id = 'u-g04'")
+        assert seed_logins(settings.database_url, ["u-g04"]) == 1
+        problem(await login(api, "u-g04", DEMO_PASSWORD), 403)
+        # No code sender named: residents cannot sign in, and the codes go to no log.
+        problem(await api.post("/v1/auth/otp", json={"phone": PHONE}), 503)
+    with pytest.raises(RuntimeError, match="log"):
+        create_app(production.model_copy(update={"otp_sender": "log"}))

@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from shared.db import conn_params
+
 SCHEMA = "grid_signin"
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -82,15 +84,21 @@ async def set_login(pool: asyncpg.Pool, staff_id: str, login: str, password_hash
     return True
 
 
-async def seed_logins(pool: asyncpg.Pool, rows: list[tuple[str, str]], password_hash: str,
-                      at: datetime, by: str) -> int:
+def seed_logins(database_url: str, rows: list[tuple[str, str]], password_hash: str,
+                at: datetime, by: str) -> int:
     """Give each (staff id, login) the hash unless the person already has a login; returns
-    how many were new."""
-    done = await pool.fetch(
-        f"INSERT INTO {SCHEMA}.logins (staff_id, login, password_hash, set_at, set_by) "
-        f"SELECT s, l, $3, $4, $5 FROM unnest($1::text[], $2::text[]) AS t(s, l) "
-        f"ON CONFLICT DO NOTHING RETURNING staff_id",
-        [s for s, _ in rows], [lg for _, lg in rows], password_hash, at, by)
+    how many were new. Synchronous, for the seeding command (no service need be running)."""
+    import psycopg
+
+    with psycopg.connect(**conn_params(database_url), autocommit=True) as conn:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (SCHEMA,))
+            conn.execute(DDL.encode())
+        done = conn.execute(
+            f"INSERT INTO {SCHEMA}.logins (staff_id, login, password_hash, set_at, set_by) "
+            f"SELECT s, l, %s, %s, %s FROM unnest(%s::text[], %s::text[]) AS t(s, l) "
+            f"ON CONFLICT DO NOTHING RETURNING staff_id",
+            (password_hash, at, by, [s for s, _ in rows], [lg for _, lg in rows])).fetchall()
     return len(done)
 
 
