@@ -25,7 +25,7 @@ Rules = dict[str, Any]
 
 DEFAULT_RULES: Rules = {
     "node_weights": {"response_rate": 0.3, "resolution_rate": 0.3, "satisfaction_rate": 0.3,
-                     "report_in_rate": 0.1},
+                     "report_in_rate": 0.1, "wish_rate": 0.0},
     "department_weights": {"report_in_rate": 0.5, "evaluation_index": 0.5},
     "node_thresholds": {"score": 80.0},
     "department_thresholds": {"score": 80.0},

@@ -40,6 +40,11 @@ NODE_COLUMNS = (
     Column("timeliness_mean", "时效评分"),
     Column("effectiveness_mean", "成效评分"),
     Column("attitude_mean", "态度评分"),
+    Column("volunteer_hours", "志愿服务时长(小时)"),
+    Column("volunteer_points", "时间银行积分"),
+    Column("wishes_posted", "心愿数"),
+    Column("wishes_confirmed", "心愿完成数"),
+    Column("wish_rate", "心愿完成率"),
 )
 DEPARTMENT_COLUMNS = (
     Column("summons_due", "应报到数"),
@@ -61,7 +66,10 @@ RANKING_COLUMNS = (
 )
 
 # The figures a composite score may weigh: each a share in [0, 1], higher is better.
-NODE_SCORED = ("response_rate", "resolution_rate", "satisfaction_rate", "report_in_rate")
+# wish_rate (wishes confirmed / posted) weighs volunteer service in; its weight is 0 unless
+# the rules say otherwise.
+NODE_SCORED = ("response_rate", "resolution_rate", "satisfaction_rate", "report_in_rate",
+               "wish_rate")
 DEPARTMENT_SCORED = ("report_in_rate", "evaluation_index")
 EVALUATION_SCALE = (1, 5)
 
@@ -79,6 +87,7 @@ def node_rates(f: Figures) -> Figures:
         "satisfaction_rate": rate(f["satisfied"], f["rated"]),
         "rating_coverage": rate(f["rated_rounds"], f["resolutions"]),
         "report_in_rate": rate(f["reported_on_time"], f["summons_due"]),
+        "wish_rate": rate(f.get("wishes_confirmed", 0), f.get("wishes_posted", 0)),
     }
 
 

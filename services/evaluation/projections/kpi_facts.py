@@ -13,7 +13,10 @@ past moment and "recompute with today's weights" need no replay and touch no eve
 - `summons`: one row per (whistle, summoned department): where and when it was blown, the
   report-in deadline, when the department reported in;
 - `evaluations`: one row per department evaluation (社区评部门);
-- `departments`: code → name, for tables people read.
+- `departments`: code → name, for tables people read;
+- `service`: one row per time-bank credit (volunteers service): where the service was
+  given, when, its hours and points;
+- `wishes`: one row per wish (心愿单): where and when it was posted, when confirmed.
 """
 
 from __future__ import annotations
@@ -63,6 +66,12 @@ def _rows(e: Envelope) -> tuple[str, tuple] | list[tuple[str, tuple]] | None:
                                  d["timeliness"], d["effectiveness"], d["attitude"])
         case "gongzhi.department.registered.v1":
             return "department", (d["code"], d["name"])
+        case "gongzhi.account.credited.v1":
+            return "served", (e.id, d["node"], at, float(d.get("hours") or 0), int(d["points"]))
+        case "gongzhi.wish.posted.v1":
+            return "wished", (e.subject, d["node"], at)
+        case "gongzhi.wish.confirmed.v1":
+            return "wish_confirmed", (e.subject, at)
     return None
 
 
@@ -94,12 +103,18 @@ _STATEMENTS = {
                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     "department": "INSERT INTO {s}.departments (code, name) VALUES ($1, $2) "
                   "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
+    "served": "INSERT INTO {s}.service (id, node, served_at, hours, points) "
+              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    "wished": "INSERT INTO {s}.wishes (id, node, posted_at) VALUES ($1, $2, $3) "
+              "ON CONFLICT DO NOTHING",
+    "wish_confirmed": "UPDATE {s}.wishes SET confirmed_at = coalesce(confirmed_at, $2) "
+                      "WHERE id = $1",
 }
 
 
 class KpiFacts(Projection):
     schema = "evaluation_kpi_facts"
-    streams = ("issues", "grid", "evaluation")
+    streams = ("issues", "grid", "evaluation", "volunteers")
     ddl = """
     CREATE TABLE IF NOT EXISTS {schema}.issues (
         id uuid PRIMARY KEY,
@@ -159,6 +174,21 @@ class KpiFacts(Projection):
         code text PRIMARY KEY,
         name text NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS {schema}.service (
+        id text PRIMARY KEY,
+        node text NOT NULL,
+        served_at timestamptz NOT NULL,
+        hours double precision NOT NULL,
+        points int NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS service_node ON {schema}.service (node text_pattern_ops);
+    CREATE TABLE IF NOT EXISTS {schema}.wishes (
+        id uuid PRIMARY KEY,
+        node text NOT NULL,
+        posted_at timestamptz NOT NULL,
+        confirmed_at timestamptz
+    );
+    CREATE INDEX IF NOT EXISTS wishes_node ON {schema}.wishes (node text_pattern_ops);
     """
 
     async def apply(

@@ -91,19 +91,39 @@ WHERE {under} AND v.evaluated_at >= $2 AND v.evaluated_at < $3 AND v.evaluated_a
 GROUP BY 1
 """
 
+_SERVICE = """
+SELECT {key} AS key,
+  sum(x.hours)::float8 AS volunteer_hours,
+  sum(x.points)::bigint AS volunteer_points
+FROM {s}.service x
+WHERE {under} AND x.served_at >= $2 AND x.served_at < $3 AND x.served_at <= $4
+GROUP BY 1
+"""
+
+_WISHES = """
+SELECT {key} AS key,
+  count(*) AS wishes_posted,
+  count(*) FILTER (WHERE h.confirmed_at <= $4) AS wishes_confirmed
+FROM {s}.wishes h
+WHERE {under} AND h.posted_at >= $2 AND h.posted_at < $3 AND h.posted_at <= $4
+GROUP BY 1
+"""
+
 NODE_ZERO: Figures = {
     "issues": 0, "ack_due": 0, "ack_on_time": 0, "resolved": 0, "resolutions": 0,
     "ack_hours_mean": None, "ack_hours_p90": None, "resolve_hours_mean": None,
     "resolve_hours_p90": None, "rated": 0, "satisfied": 0, "rated_rounds": 0,
     "summons_due": 0, "reported_on_time": 0, "evaluations": 0, "timeliness_mean": None,
     "effectiveness_mean": None, "attitude_mean": None,
+    "volunteer_hours": 0.0, "volunteer_points": 0, "wishes_posted": 0, "wishes_confirmed": 0,
 }
 DEPARTMENT_ZERO: Figures = {
     "summons_due": 0, "reported_on_time": 0, "report_minutes_mean": None,
     "report_minutes_p90": None, "evaluations": 0, "timeliness_mean": None,
     "effectiveness_mean": None, "attitude_mean": None, "evaluation_mean": None,
 }
-_NODE_PARTS = (("i", _ISSUES), ("i", _RATINGS), ("w", _SUMMONS), ("v", _EVALUATIONS))
+_NODE_PARTS = (("i", _ISSUES), ("i", _RATINGS), ("w", _SUMMONS), ("v", _EVALUATIONS),
+               ("x", _SERVICE), ("h", _WISHES))
 # What a node's figures keep of each part (a department's keep their own).
 _NODE_DROPS = {"report_minutes_mean", "report_minutes_p90", "evaluation_mean"}
 
