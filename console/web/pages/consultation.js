@@ -14,7 +14,7 @@ addMessages({
     'co.list': '议事', 'co.new': '发起议事', 'co.topic': '议题', 'co.form': '形式',
     'co.node': '议事范围', 'co.convenor': '召集人', 'co.convenor_role': '召集人身份',
     'co.parties': '参与方', 'co.party_kind': '类型', 'co.party_name': '名称', 'co.add': '再加一行',
-    'co.proposals': '方案（每行一个）', 'co.eligible': '有表决权的户（编号，空格或逗号分隔）',
+    'co.proposals': '方案（每行一个）', 'co.eligible': '有表决权的户（编号，空格或逗号分隔；不填则为户籍登记的全部住户）',
     'co.rule': '表决规则', 'co.quorum': '参与率下限（如 1/2）', 'co.allow_change': '允许改票',
     'co.open': '发起', 'co.opened': '议事已发起', 'co.turnout': '已投票 {n}/{e} 户',
     'co.household': '我家（户号）', 'co.yes': '赞成', 'co.no': '反对', 'co.abstain': '弃权',
@@ -27,7 +27,11 @@ addMessages({
     'co.rule.simple_majority_cast': '过半数（按实际投票）', 'co.rule.two_thirds_cast': '三分之二（按实际投票）',
     'co.rule.two_thirds_eligible': '三分之二（按全部有表决权户）',
     'co.form.forum': '恳谈会', 'co.form.council': '议事会', 'co.form.hearing': '听证会',
-    'co.form.review': '评议会',
+    'co.form.review': '评议会', 'co.form.joint_meeting': '四方联席会议',
+    'co.rule.civil_code_278': '业主共同决定（民法典第278条）', 'co.weight': '计票方式',
+    'co.weight.households': '按户', 'co.weight.area': '按面积', 'co.matter': '事项（第278条）',
+    'co.matter.ordinary': '一般事项（过半数）', 'co.matter.major': '重大事项（四分之三）',
+    'party.party_branch': '党支部',
     'party.resident': '居民', 'party.merchant': '商户', 'party.property_company': '物业',
     'party.owners_committee': '业委会', 'party.department': '职能部门', 'party.police': '派出所',
     'party.other': '其他',
@@ -37,7 +41,7 @@ addMessages({
     'co.form': 'Form', 'co.node': 'Held at', 'co.convenor': 'Convenor',
     'co.convenor_role': "Convenor's role", 'co.parties': 'Parties', 'co.party_kind': 'Kind',
     'co.party_name': 'Name', 'co.add': 'Add a row', 'co.proposals': 'Proposals (one a line)',
-    'co.eligible': 'Eligible households (codes, spaces or commas between)',
+    'co.eligible': 'Eligible households (codes, spaces or commas between; none: every registered household under the node)',
     'co.rule': 'Rule', 'co.quorum': 'Quorum (e.g. 1/2)', 'co.allow_change': 'Votes may change',
     'co.open': 'Open', 'co.opened': 'Consultation opened', 'co.turnout': '{n}/{e} households voted',
     'co.household': 'My household (code)', 'co.yes': 'Yes', 'co.no': 'No',
@@ -51,7 +55,11 @@ addMessages({
     'co.rule.two_thirds_cast': 'Two thirds of ballots cast',
     'co.rule.two_thirds_eligible': 'Two thirds of eligible households',
     'co.form.forum': 'Forum', 'co.form.council': 'Council', 'co.form.hearing': 'Hearing',
-    'co.form.review': 'Review',
+    'co.form.review': 'Review', 'co.form.joint_meeting': 'Joint meeting',
+    'co.rule.civil_code_278': "Owners' decision (Civil Code art. 278)", 'co.weight': 'Weigh by',
+    'co.weight.households': 'Households', 'co.weight.area': 'Floor area',
+    'co.matter': 'Matter (art. 278)', 'co.matter.ordinary': 'Ordinary (more than half)',
+    'co.matter.major': 'Major (three quarters)', 'party.party_branch': 'Party branch',
     'party.resident': 'Residents', 'party.merchant': 'Merchants',
     'party.property_company': 'Property company', 'party.owners_committee': "Owners' committee",
     'party.department': 'Department', 'party.police': 'Police', 'party.other': 'Other',
@@ -59,10 +67,11 @@ addMessages({
 });
 
 export const CONVENORS = [...STAFF, 'admin'];
-const FORMS = ['council', 'forum', 'hearing', 'review'];
-const RULES = ['two_thirds_eligible', 'simple_majority_cast', 'two_thirds_cast'];
+const FORMS = ['council', 'forum', 'hearing', 'review', 'joint_meeting'];
+const RULES = ['two_thirds_eligible', 'simple_majority_cast', 'two_thirds_cast',
+  'civil_code_278'];
 const PARTIES = ['resident', 'merchant', 'property_company', 'owners_committee', 'department',
-  'police', 'other'];
+  'police', 'party_branch', 'other'];
 
 route({
   path: '/consultations', id: 'consultations', nav: 'co.list', order: 30,
@@ -90,14 +99,19 @@ function openBody(form) {
   const v = values(form);
   const kinds = [...form.querySelectorAll('[name=party_kind]')].map((e) => e.value);
   const names = [...form.querySelectorAll('[name=party_name]')].map((e) => e.value.trim());
+  const eligible = (v.eligible || '').split(/[\s,，]+/).filter(Boolean);
   const lines = (text) => (text || '').split(/\n/).map((s) => s.trim()).filter(Boolean);
   return {
     node: v.node, issue_id: v.issue_id || null, topic: v.topic, form: v.form,
     convenor: { name: v.convenor, role: v.convenor_role || '' },
     parties: kinds.map((kind, i) => ({ kind, name: names[i] })).filter((p) => p.name),
     proposals: lines(v.proposals).map((title) => ({ title })),
-    eligible_households: (v.eligible || '').split(/[\s,，]+/).filter(Boolean),
-    rule: v.rule, quorum: v.quorum || null, allow_change: form.allow_change.checked,
+    // None listed: the service takes every household its register has under the node.
+    eligible_households: eligible.length ? eligible : null,
+    rule: v.rule, allow_change: form.allow_change.checked,
+    // The Civil Code's owners' rule sets its own quorum and weighs owners and area both.
+    ...(v.rule === 'civil_code_278' ? { matter: v.matter }
+      : { quorum: v.quorum || null, weight: v.weight || null }),
   };
 }
 
@@ -130,6 +144,10 @@ route({
     h('div', { class: 'row' }, field(t('co.rule'), h('select', { name: 'rule' }, RULES.map((r) =>
       h('option', { value: r }, t(`co.rule.${r}`))))),
     field(t('co.quorum'), h('input', { name: 'quorum', value: '1/2', size: 6 })),
+    field(t('co.weight'), h('select', { name: 'weight' }, ['households', 'area'].map((w) =>
+      h('option', { value: w }, t(`co.weight.${w}`))))),
+    field(t('co.matter'), h('select', { name: 'matter' }, ['ordinary', 'major'].map((m) =>
+      h('option', { value: m }, t(`co.matter.${m}`))))),
     h('label', {}, h('input', { type: 'checkbox', name: 'allow_change', checked: true }),
       t('co.allow_change'))),
     h('button', { type: 'submit', class: 'primary' }, t('co.open')));

@@ -15,6 +15,10 @@ addMessages({
     'is.handling': '承办层级', 'is.assignee': '承办人', 'is.resolution': '办理结果',
     'is.ack_by': '受理时限', 'is.resolve_by': '办结时限', 'is.photo_urls': '照片链接（每行一个）',
     'is.note': '说明', 'is.by': '经办', 'is.location': '地点',
+    'ev.raised': '提出', 'ev.triaged': '分派', 'ev.classified': '改类别', 'ev.acknowledged': '受理',
+    'ev.assigned': '派单', 'ev.progress_noted': '进展', 'ev.resolved': '办结', 'ev.reopened': '重办',
+    'ev.escalated': '上报', 'ev.supervised': '督办', 'ev.whistled': '吹哨', 'ev.merged': '合并',
+    'ev.absorbed': '并入重复诉求', 'ev.closed': '结案',
   },
   en: {
     'st.raised': 'Raised', 'st.acknowledged': 'Acknowledged', 'st.assigned': 'Being handled',
@@ -27,6 +31,11 @@ addMessages({
     'is.resolution': 'Resolution', 'is.ack_by': 'Acknowledge by', 'is.resolve_by': 'Resolve by',
     'is.photo_urls': 'Photo links (one per line)', 'is.note': 'Note', 'is.by': 'By',
     'is.location': 'Location',
+    'ev.raised': 'Raised', 'ev.triaged': 'Routed', 'ev.classified': 'Recategorised',
+    'ev.acknowledged': 'Acknowledged', 'ev.assigned': 'Assigned', 'ev.progress_noted': 'Progress',
+    'ev.resolved': 'Resolved', 'ev.reopened': 'Reopened', 'ev.escalated': 'Escalated',
+    'ev.supervised': 'Supervised', 'ev.whistled': 'Whistle blown', 'ev.merged': 'Merged',
+    'ev.absorbed': 'Absorbed a duplicate', 'ev.closed': 'Closed',
   },
 });
 
@@ -111,7 +120,7 @@ export function historyTimeline(history) {
     const by = entry.by ? entry.by.name || entry.by.role || '' : '';
     return h('li', { 'data-kind': kind },
       h('span', { class: 'muted' }, fmtTime(entry.at), ' '),
-      h('b', {}, kind), text ? ` ${text}` : '', by ? h('span', { class: 'muted' }, ` — ${by}`) : '',
+      h('b', {}, t(`ev.${kind}`)), text ? ` ${text}` : '', by ? h('span', { class: 'muted' }, ` — ${by}`) : '',
       photoLinks(entry.data && (entry.data.photos || entry.data.evidence)));
   }));
 }
