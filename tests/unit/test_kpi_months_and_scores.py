@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.evaluation.domain.kpi_rules import DEFAULT_RULES
 from services.evaluation.kpi import months
 from services.evaluation.kpi.definitions import composite, department_rates, node_rates, rate
 from services.evaluation.kpi.ranking import breaches, flags, rank, with_movement
@@ -95,3 +96,18 @@ def test_flags_need_the_same_breach_every_month() -> None:
     # A month with nothing to judge breaks the run: no evidence is not bad evidence.
     assert flags([{"score": 70}, {"score": None}], thresholds) == []
     assert flags([], thresholds) == []
+
+
+def test_a_survey_weighed_zero_keeps_the_score_and_weighed_it_counts() -> None:
+    raw = {"ack_on_time": 8, "ack_due": 10, "resolved": 6, "issues": 10, "satisfied": 3,
+           "rated": 4, "rated_rounds": 4, "resolutions": 6, "reported_on_time": 0,
+           "summons_due": 0}
+    without = node_rates(raw)
+    surveyed = node_rates(raw | {"survey_mean": 2.0})  # 1–5 onto 0–1: 0.25
+    assert without["survey_index"] is None and surveyed["survey_index"] == 0.25
+    weights = DEFAULT_RULES["node_weights"]
+    assert weights["survey_index"] == 0
+    assert composite(surveyed, weights) == composite(without, weights) == 71.67
+    weighed = weights | {"survey_index": 0.3}
+    assert composite(surveyed, weighed) == round(100 * (0.3 * 0.8 + 0.3 * 0.6 + 0.3 * 0.75
+                                                        + 0.3 * 0.25) / 1.2, 2)

@@ -24,8 +24,11 @@ Meta = dict[str, Any]
 Rules = dict[str, Any]
 
 DEFAULT_RULES: Rules = {
+    # Third-party surveys (survey_index) weigh nothing until an administrator says so: a
+    # zero weight keeps every score as it was.
     "node_weights": {"response_rate": 0.3, "resolution_rate": 0.3, "satisfaction_rate": 0.3,
-                     "report_in_rate": 0.1, "wish_rate": 0.0},
+                     "report_in_rate": 0.1, "wish_rate": 0.0,
+                     "survey_index": 0.0},
     "department_weights": {"report_in_rate": 0.5, "evaluation_index": 0.5},
     "node_thresholds": {"score": 80.0},
     "department_thresholds": {"score": 80.0},

@@ -45,6 +45,9 @@ NODE_COLUMNS = (
     Column("wishes_posted", "心愿数"),
     Column("wishes_confirmed", "心愿完成数"),
     Column("wish_rate", "心愿完成率"),
+    Column("survey_responses", "测评样本数"),
+    Column("survey_mean", "测评均分"),
+    Column("survey_index", "测评指数"),
 )
 DEPARTMENT_COLUMNS = (
     Column("summons_due", "应报到数"),
@@ -67,9 +70,9 @@ RANKING_COLUMNS = (
 
 # The figures a composite score may weigh: each a share in [0, 1], higher is better.
 # wish_rate (wishes confirmed / posted) weighs volunteer service in; its weight is 0 unless
-# the rules say otherwise.
+# the rules say otherwise; survey_index (third-party surveys) likewise.
 NODE_SCORED = ("response_rate", "resolution_rate", "satisfaction_rate", "report_in_rate",
-               "wish_rate")
+               "wish_rate", "survey_index")
 DEPARTMENT_SCORED = ("report_in_rate", "evaluation_index")
 EVALUATION_SCALE = (1, 5)
 
@@ -80,8 +83,12 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 
 def node_rates(f: Figures) -> Figures:
-    """Add the rates a node's raw counts imply."""
+    """Add the rates a node's raw counts imply; the third-party survey's mean (1–5) maps
+    onto 0–1 like a department's evaluation index."""
+    low, high = EVALUATION_SCALE
+    mean = f.get("survey_mean")
     return f | {
+        "survey_index": None if mean is None else (mean - low) / (high - low),
         "response_rate": rate(f["ack_on_time"], f["ack_due"]),
         "resolution_rate": rate(f["resolved"], f["issues"]),
         "satisfaction_rate": rate(f["satisfied"], f["rated"]),

@@ -17,10 +17,13 @@ past moment and "recompute with today's weights" need no replay and touch no eve
 - `service`: one row per time-bank credit (volunteers service): where the service was
   given, when, its hours and points;
 - `wishes`: one row per wish (心愿单): where and when it was posted, when confirmed.
+- `surveys`: the keys of each survey's scale questions; `survey_answers`: one row per
+  household's response (third-party survey, 第三方测评), where it lives and when.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -72,6 +75,12 @@ def _rows(e: Envelope) -> tuple[str, tuple] | list[tuple[str, tuple]] | None:
             return "wished", (e.subject, d["node"], at)
         case "gongzhi.wish.confirmed.v1":
             return "wish_confirmed", (e.subject, at)
+        case "gongzhi.survey.opened.v1":
+            return "survey", (e.subject, [q["key"] for q in d["questions"]
+                                          if q.get("kind") == "scale"])
+        case "gongzhi.survey.response_recorded.v1":
+            return "surveyed", (e.subject, d["household"], d["node"], at,
+                                json.dumps(d["answers"], ensure_ascii=False))
     return None
 
 
@@ -109,6 +118,10 @@ _STATEMENTS = {
               "ON CONFLICT DO NOTHING",
     "wish_confirmed": "UPDATE {s}.wishes SET confirmed_at = coalesce(confirmed_at, $2) "
                       "WHERE id = $1",
+    "survey": "INSERT INTO {s}.surveys (id, scale_keys) VALUES ($1, $2) "
+              "ON CONFLICT (id) DO NOTHING",
+    "surveyed": "INSERT INTO {s}.survey_answers (survey_id, household, node, recorded_at, "
+                "answers) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
 }
 
 
@@ -189,6 +202,20 @@ class KpiFacts(Projection):
         confirmed_at timestamptz
     );
     CREATE INDEX IF NOT EXISTS wishes_node ON {schema}.wishes (node text_pattern_ops);
+    CREATE TABLE IF NOT EXISTS {schema}.surveys (
+        id uuid PRIMARY KEY,
+        scale_keys text[] NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.survey_answers (
+        survey_id uuid NOT NULL,
+        household text NOT NULL,
+        node text NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        answers jsonb NOT NULL,
+        PRIMARY KEY (survey_id, household)
+    );
+    CREATE INDEX IF NOT EXISTS survey_answers_node
+        ON {schema}.survey_answers (node text_pattern_ops, recorded_at);
     """
 
     async def apply(

@@ -109,6 +109,19 @@ WHERE {under} AND h.posted_at >= $2 AND h.posted_at < $3 AND h.posted_at <= $4
 GROUP BY 1
 """
 
+# A survey's scale answers (1–5), every answer weighing one, over the month's responses
+# recorded at or beneath the node; choice and yes/no questions are not on a scale.
+_SURVEYS = """
+SELECT {key} AS key,
+  count(DISTINCT (a.survey_id, a.household)) AS survey_responses,
+  avg(x.score)::float8 AS survey_mean
+FROM {s}.survey_answers a JOIN {s}.surveys v ON v.id = a.survey_id
+LEFT JOIN LATERAL (SELECT value::float8 AS score FROM jsonb_each_text(a.answers)
+                   WHERE key = ANY(v.scale_keys)) x ON true
+WHERE {under} AND a.recorded_at >= $2 AND a.recorded_at < $3 AND a.recorded_at <= $4
+GROUP BY 1
+"""
+
 NODE_ZERO: Figures = {
     "issues": 0, "ack_due": 0, "ack_on_time": 0, "resolved": 0, "resolutions": 0,
     "ack_hours_mean": None, "ack_hours_p90": None, "resolve_hours_mean": None,
@@ -116,6 +129,7 @@ NODE_ZERO: Figures = {
     "summons_due": 0, "reported_on_time": 0, "evaluations": 0, "timeliness_mean": None,
     "effectiveness_mean": None, "attitude_mean": None,
     "volunteer_hours": 0.0, "volunteer_points": 0, "wishes_posted": 0, "wishes_confirmed": 0,
+    "survey_responses": 0, "survey_mean": None,
 }
 DEPARTMENT_ZERO: Figures = {
     "summons_due": 0, "reported_on_time": 0, "report_minutes_mean": None,
@@ -123,7 +137,7 @@ DEPARTMENT_ZERO: Figures = {
     "effectiveness_mean": None, "attitude_mean": None, "evaluation_mean": None,
 }
 _NODE_PARTS = (("i", _ISSUES), ("i", _RATINGS), ("w", _SUMMONS), ("v", _EVALUATIONS),
-               ("x", _SERVICE), ("h", _WISHES))
+               ("x", _SERVICE), ("h", _WISHES), ("a", _SURVEYS))
 # What a node's figures keep of each part (a department's keep their own).
 _NODE_DROPS = {"report_minutes_mean", "report_minutes_p90", "evaluation_mean"}
 
