@@ -171,6 +171,12 @@ class IssuesApplication(ConsultationCommands, ServiceApplication):
             lambda p: p[0].merge_into(p[1], self.clock.now(), meta), "the issues")
         return pair
 
+    def cosign(self, issue_id: UUID, resident: str, meta: Meta) -> tuple[Issue, bool]:
+        """Returns the issue and whether a co-signature was recorded."""
+        return self.change_and_save(lambda: self.get_issue(issue_id),
+                                    lambda i: i.cosign(resident, self.clock.now(), meta),
+                                    "the issue")
+
     def mark_whistled(self, issue_id: UUID, whistle_id: str, departments: list[str],
                       at_node: str, meta: Meta) -> Issue:
         return self._act(issue_id, lambda i: i.mark_whistled(whistle_id, departments, at_node,

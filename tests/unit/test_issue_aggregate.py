@@ -172,3 +172,23 @@ def test_handling_level_skips_tiers_the_tree_does_not_have() -> None:
     assert route(compound_rule, no_compound, "daily", 0.5, T0).handling_node == "nj.gulou.x.c"
     street_wide = no_compound[:3]  # raised at the street itself
     assert route(compound_rule, street_wide, "daily", 0.5, T0).handling_node == "nj.gulou.x"
+
+
+def test_a_resident_co_signs_an_open_issue_once_and_follows_it() -> None:
+    from services.issues.domain.issue import OPEN
+
+    issue = new_issue()
+    assert issue.status in OPEN
+    assert issue.cosign("r-2", datetime(2026, 11, 23, tzinfo=UTC), {}) is True
+    assert issue.cosign("r-2", datetime(2026, 11, 23, tzinfo=UTC), {}) is False  # once
+    assert issue.cosign(issue.reporter, datetime(2026, 11, 23, tzinfo=UTC), {}) is False
+    assert issue.cosign("r-3", datetime(2026, 11, 23, tzinfo=UTC), {}) is True
+    assert issue.cosigners == ["r-2", "r-3"] and issue.reporters[1:] == ["r-2", "r-3"]
+    cosigned = [e for e in issue.collect_events() if type(e).__name__ == "Cosigned"]
+    assert [(e.resident, e.cosigners) for e in cosigned] == [("r-2", 1), ("r-3", 2)]
+    issue.acknowledge("", T0, META)
+    issue.resolve("已清理", [], T0, META)
+    resolved = [e for e in issue.pending_events if type(e).__name__ == "Resolved"][-1]
+    assert resolved.reporters == ["r1", "r-2", "r-3"]  # co-signers may rate
+    with pytest.raises(IllegalTransition, match="cannot co-sign an issue that is resolved"):
+        issue.cosign("r-4", T0, META)

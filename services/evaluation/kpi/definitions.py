@@ -18,6 +18,7 @@ class Column:
 
 NODE_COLUMNS = (
     Column("issues", "诉求数"),
+    Column("people_affected", "涉及人数"),
     Column("ack_due", "应响应数"),
     Column("ack_on_time", "按时响应数"),
     Column("response_rate", "响应率"),

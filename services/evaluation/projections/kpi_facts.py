@@ -9,6 +9,7 @@ past moment and "recompute with today's weights" need no replay and touch no eve
   was first acknowledged, when it was merged into another (a duplicate counts in its
   survivor, not twice);
 - `resolutions`, `reopenings`: one row per round resolved and per reopening;
+- `cosignatures`: one row per resident who said "me too" (附议) on an issue;
 - `ratings`: one row per rating (one per rater per round);
 - `summons`: one row per (whistle, summoned department): where and when it was blown, the
   report-in deadline, when the department reported in;
@@ -57,6 +58,8 @@ def _rows(e: Envelope) -> tuple[str, tuple] | list[tuple[str, tuple]] | None:
             return "reopened", (e.subject, d["round"], at)
         case "gongzhi.issue.merged.v1":
             return "merged", (e.subject, at)
+        case "gongzhi.issue.cosigned.v1":
+            return "cosigned", (e.subject, d["resident"], at)
         case "gongzhi.rating.issue_rated.v1":
             return "rated", (e.subject, d["issue_id"], d["round"], d["verdict"], at)
         case "gongzhi.whistle.blown.v1":
@@ -101,6 +104,8 @@ _STATEMENTS = {
     "reopened": "INSERT INTO {s}.reopenings (issue_id, round, reopened_at) VALUES ($1, $2, $3) "
                 "ON CONFLICT DO NOTHING",
     "merged": "UPDATE {s}.issues SET merged_at = coalesce(merged_at, $2) WHERE id = $1",
+    "cosigned": "INSERT INTO {s}.cosignatures (issue_id, resident, cosigned_at) "
+                "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     "rated": "INSERT INTO {s}.ratings (id, issue_id, round, verdict, rated_at) "
              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     "blown": "INSERT INTO {s}.summons (whistle_id, department, node, blown_at, deadline) "
@@ -152,6 +157,12 @@ class KpiFacts(Projection):
         round int NOT NULL,
         reopened_at timestamptz NOT NULL,
         PRIMARY KEY (issue_id, round)
+    );
+    CREATE TABLE IF NOT EXISTS {schema}.cosignatures (
+        issue_id uuid NOT NULL,
+        resident text NOT NULL,
+        cosigned_at timestamptz NOT NULL,
+        PRIMARY KEY (issue_id, resident)
     );
     CREATE TABLE IF NOT EXISTS {schema}.ratings (
         id uuid PRIMARY KEY,

@@ -27,6 +27,7 @@ _UNDER_CHILD = "{col} LIKE $5"
 _ISSUES = """
 SELECT {key} AS key,
   count(*) AS issues,
+  (count(*) + coalesce(sum(c.cosigners), 0))::bigint AS people_affected,
   count(*) FILTER (WHERE i.ack_by IS NOT NULL
                    AND (i.ack_by <= $4 OR i.acknowledged_at <= $4)) AS ack_due,
   count(*) FILTER (WHERE i.acknowledged_at <= $4 AND i.acknowledged_at <= i.ack_by)
@@ -42,6 +43,8 @@ CROSS JOIN LATERAL (SELECT count(*) AS resolutions, min(resolved_at) AS first_at
                     FROM {s}.resolutions WHERE issue_id = i.id AND resolved_at <= $4) r
 CROSS JOIN LATERAL (SELECT count(*) AS reopenings
                     FROM {s}.reopenings WHERE issue_id = i.id AND reopened_at <= $4) o
+CROSS JOIN LATERAL (SELECT count(*) AS cosigners
+                    FROM {s}.cosignatures WHERE issue_id = i.id AND cosigned_at <= $4) c
 CROSS JOIN LATERAL (
   SELECT CASE WHEN i.acknowledged_at <= $4
               THEN extract(epoch FROM i.acknowledged_at - i.raised_at)::float8 / 3600 END
@@ -123,7 +126,8 @@ GROUP BY 1
 """
 
 NODE_ZERO: Figures = {
-    "issues": 0, "ack_due": 0, "ack_on_time": 0, "resolved": 0, "resolutions": 0,
+    "issues": 0, "people_affected": 0, "ack_due": 0, "ack_on_time": 0, "resolved": 0,
+    "resolutions": 0,
     "ack_hours_mean": None, "ack_hours_p90": None, "resolve_hours_mean": None,
     "resolve_hours_p90": None, "rated": 0, "satisfied": 0, "rated_rounds": 0,
     "summons_due": 0, "reported_on_time": 0, "evaluations": 0, "timeliness_mean": None,

@@ -48,6 +48,18 @@ def make_cursor(at: datetime, issue_id: UUID) -> str:
     return base64.urlsafe_b64encode(f"{at.isoformat()}|{issue_id}".encode()).decode()
 
 
+def make_cosigned_cursor(cosigners: int, at: datetime, issue_id: UUID) -> str:
+    """The cursor of a list sorted by co-signatures: (cosigners, raised_at, id)."""
+    return make_cursor(at, issue_id).join(("", f".{cosigners}"))
+
+
+def read_cosigned_cursor(cursor: str) -> tuple[int, datetime, UUID]:
+    head, _, count = cursor.rpartition(".")
+    if not count.isdigit() or len(count) > 9:
+        raise Invalid("the cursor is not one this service returned", field="cursor")
+    return (int(count), *read_cursor(head))
+
+
 def read_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         at, _, issue_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")

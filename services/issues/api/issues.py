@@ -19,16 +19,22 @@ from services.issues.api.deps import (
     require_may_raise,
     require_may_see,
 )
-from services.issues.api.filters import Where, make_cursor
+from services.issues.api.filters import (
+    Where,
+    make_cosigned_cursor,
+    make_cursor,
+    read_cosigned_cursor,
+)
 from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.issue import OPEN, STATUSES, Issue
 from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST
 from shared import telemetry
 from shared.auth import Principal
+from shared.errors import Forbidden
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, HistoryEntry
-from shared.tiers import PATH_PATTERN, parent_of
+from shared.tiers import PATH_PATTERN, is_within, parent_of
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"])
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -59,6 +65,7 @@ def _out(app: IssuesApplication, who: Principal, issue: Issue, history: bool) ->
         supervised=issue.supervised,
         assignees=issue.assignees,
         followers=issue.followers,
+        cosigners=len(issue.cosigners),
         merged_into=issue.merged_into,
         raised_at=issue.raised_at,
         contact=app.contact_of(issue) if may_see_contact(who, issue) else None,
@@ -198,6 +205,25 @@ async def close(issue_id: UUID, body: s.NoteBody, who: CurrentPrincipal,
     return await _act(issues, issue_id, who, "close issues", issues.close_issue, body.note)
 
 
+@router.post("/{issue_id}/cosign", name="cosign_issue")
+async def cosign(issue_id: UUID, who: CurrentPrincipal, issues: Issues) -> dict[str, Any]:
+    """"Me too" (附议): a resident at or near the issue's place co-signs an open issue. They
+    follow it (see it in /v1/me/issues, are told its outcome, may rate it), it rises in
+    inboxes sorted by `cosigners`, and counts one more person affected. Once per resident:
+    again, or co-signing one's own issue, records nothing (`recorded: false`)."""
+    if who.role != "resident":
+        raise Forbidden(f"a {who.role} does not co-sign issues; residents say \"me too\"")
+    issue = await run_in_threadpool(issues.get_issue, issue_id)
+    if not (who.covers(issue.node) or is_within(who.scope, issue.node)):
+        raise Forbidden(f"resident scoped to '{who.scope}' may co-sign issues at or near "
+                        f"their place, not at '{issue.node}'", scope=who.scope,
+                        node=issue.node)
+    with telemetry.span("issues cosign", node=issue.node):
+        issue, recorded = await run_in_threadpool(issues.cosign, issue_id, who.sub, meta(who))
+    return {"id": str(issue.id), "cosigners": len(issue.cosigners), "recorded": recorded,
+            "following": True}
+
+
 @router.get("", response_model=s.IssuePage, name="list_issues")
 async def list_issues(
     who: CurrentPrincipal,
@@ -210,9 +236,11 @@ async def list_issues(
     open_only: Annotated[bool, Query(alias="open", description="only issues still being "
                                      "handled (raised, acknowledged, assigned, reopened)")]
     = False,
+    sort: Annotated[Literal["newest", "cosigners"], Query(
+        description="newest first, or most co-signed first (then newest)")] = "newest",
 ) -> s.IssuePage:
-    """Issues at a node and all its descendants, newest first, with their deadlines (an
-    inbox sorts by them). Residents list their own."""
+    """Issues at a node and all its descendants, newest first (or most co-signed first),
+    with their deadlines (an inbox sorts by them). Residents list their own."""
     where = Where()
     if who.role == "resident":
         where.add(f"reporter = {where.arg(who.sub)}")
@@ -222,12 +250,18 @@ async def list_issues(
     else:
         node = node or who.scope
         who.require_scope(node, "list issues")
-    where.common(node, status, category, cursor)
+    by_cosigners = sort == "cosigners"
+    where.common(node, status, category, None if by_cosigners else cursor)
     if open_only:
         where.add(f"status = ANY({where.arg(list(OPEN))}::text[])")
+    if by_cosigners and cursor:
+        count, at, last_id = read_cosigned_cursor(cursor)
+        where.add(f"(cosigners, raised_at, id) < ({where.arg(count)}, {where.arg(at)}, "
+                  f"{where.arg(last_id)})")
+    order = "cosigners DESC, raised_at DESC, id DESC" if by_cosigners else "raised_at DESC, id DESC"
     rows = await pool.fetch(
         f'SELECT * FROM "{ISSUE_LIST.schema}".issues WHERE {where.sql} '
-        f"ORDER BY raised_at DESC, id DESC LIMIT {where.arg(limit + 1)}", *where.args)
+        f"ORDER BY {order} LIMIT {where.arg(limit + 1)}", *where.args)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
@@ -238,10 +272,15 @@ async def list_issues(
             raised_at=r["raised_at"].isoformat(), updated_at=r["updated_at"].isoformat(),
             handling_node=r["handling_node"], ack_by=_iso(r["ack_by"]),
             resolve_by=_iso(r["resolve_by"]),
+            cosigners=r["cosigners"],
         )
         for r in rows
     ]
-    next_cursor = make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = (make_cosigned_cursor(last["cosigners"], last["raised_at"], last["id"])
+                       if by_cosigners else make_cursor(last["raised_at"], last["id"]))
     return s.IssuePage(items=items, next_cursor=next_cursor)
 
 

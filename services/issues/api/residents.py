@@ -40,7 +40,8 @@ class MyIssue(BaseModel):
     status: str
     raised_at: str
     updated_at: str
-    following: str  # "reporter", or "merged" when a duplicate of yours was merged into it
+    following: str  # "reporter"; "merged" when a duplicate of yours was merged into it;
+    # "cosigned" when you said "me too" (附议)
     timeline: list[TimelineEntry]
 
 
@@ -59,7 +60,8 @@ async def my_issues(
     """The issues you raised or follow, newest first, each with its timeline oldest first."""
     after = read_cursor(cursor) if cursor else None
     rows = await pool.fetch(
-        f"SELECT i.*, f.since_seq FROM {_S}.followers f JOIN {_S}.issues i ON i.id = f.issue_id"
+        f"SELECT i.*, f.since_seq, f.via FROM {_S}.followers f"
+        f" JOIN {_S}.issues i ON i.id = f.issue_id"
         f" WHERE f.person = $1 AND ($2::timestamptz IS NULL OR (i.raised_at, i.id) < ($2, $3))"
         f" ORDER BY i.raised_at DESC, i.id DESC LIMIT $4",
         who.sub, after[0] if after else None, after[1] if after else None, limit + 1)
@@ -76,7 +78,8 @@ async def my_issues(
                        category=r["category"], status=r["status"],
                        raised_at=r["raised_at"].isoformat(),
                        updated_at=r["updated_at"].isoformat(),
-                       following="reporter" if r["since_seq"] == 1 else "merged",
+                       following=r["via"] or ("reporter" if r["since_seq"] == 1
+                                              else "merged"),
                        timeline=timelines[str(r["id"])]) for r in rows],
         next_cursor=make_cursor(rows[-1]["raised_at"], rows[-1]["id"]) if more else None,
     )

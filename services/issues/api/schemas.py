@@ -128,6 +128,7 @@ class IssueOut(BaseModel):
     supervised: list[str]
     assignees: list[dict[str, Any]]
     followers: list[str] = Field(description="reporters of duplicates merged into this one")
+    cosigners: int = Field(default=0, description="residents who said \"me too\" (附议)")
     merged_into: str | None
     raised_at: str | None
     contact: dict[str, Any] | None = Field(
@@ -149,6 +150,7 @@ class IssueRow(BaseModel):
     handling_node: str | None = None
     ack_by: str | None = Field(default=None, description="acknowledge by (this round)")
     resolve_by: str | None = Field(default=None, description="resolve by (this round)")
+    cosigners: int = Field(default=0, description="residents who said \"me too\" (附议)")
 
 
 class IssuePage(BaseModel):

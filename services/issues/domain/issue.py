@@ -81,6 +81,7 @@ class Issue(TieredAggregate):
         self.assignees: list[dict[str, Any]] = []
         self.resolution: dict[str, Any] | None = None
         self.followers: list[str] = []  # reporters of issues merged into this one
+        self.cosigners: list[str] = []  # residents who said "me too" (附议)
         self.merged_into: str | None = None
         self.round = 1  # the n-th time it is being resolved; a reopening starts the next
         self.reopenings = 0
@@ -90,7 +91,8 @@ class Issue(TieredAggregate):
     @property
     def reporters(self) -> list[str]:
         """Everyone who raised this problem: who is told its outcome and may rate it."""
-        return [self.reporter, *self.followers]
+        return [self.reporter, *self.followers,
+                *(c for c in self.cosigners if c not in self.followers)]
 
     @property
     def supervisor(self) -> str:
@@ -182,6 +184,17 @@ class Issue(TieredAggregate):
         self._merged(into=str(survivor.id), at=at.isoformat(), tier=self.node, meta=meta)
         survivor._absorbed(duplicate_id=str(self.id), reporters=self.reporters,
                            at=at.isoformat(), tier=survivor.node, meta=meta)
+
+    def cosign(self, resident: str, at: datetime, meta: Meta) -> bool:
+        """A resident says "me too" (附议): they follow the issue from now on (told its
+        outcome, may rate it) and count as one more person affected. Once per resident:
+        someone already following records nothing (returns False)."""
+        self._require_status("co-sign", *OPEN)
+        if resident in self.reporters:
+            return False
+        self._cosigned(resident=resident, cosigners=len(self.cosigners) + 1,
+                       at=at.isoformat(), tier=self.node, meta=meta)
+        return True
 
     def reopen_after_rating(self, round: int, rating_id: str, resolve_by: str,
                             max_reopenings: int, at: datetime, meta: Meta) -> str | None:
@@ -306,6 +319,11 @@ class Issue(TieredAggregate):
     def _absorbed(self, duplicate_id: str, reporters: list[str], at: str, tier: str,
                   meta: Meta) -> None:
         self.followers.extend(r for r in reporters if r not in self.reporters)
+
+    @event("Cosigned", topic="gongzhi.issue.cosigned.v1")
+    def _cosigned(self, resident: str, cosigners: int, at: str, tier: str,
+                  meta: Meta) -> None:
+        self.cosigners.append(resident)
 
     @event("Closed", topic="gongzhi.issue.closed.v1")
     def _closed(self, note: str, tier: str, meta: Meta, at: str | None = None) -> None:

@@ -14,6 +14,7 @@ from shared.projections.projection import Projection
 
 _RAISED = "gongzhi.issue.raised.v1"
 _CLASSIFIED = "gongzhi.issue.classified.v1"
+_COSIGNED = "gongzhi.issue.cosigned.v1"
 
 
 class IssueList(Projection):
@@ -45,6 +46,8 @@ class IssueList(Projection):
     ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS resolve_supervised_round int;
     CREATE INDEX IF NOT EXISTS issues_due ON {schema}.issues (resolve_by)
         WHERE status IN ('raised', 'acknowledged', 'assigned', 'reopened');
+    -- Residents who said "me too" (附议): inboxes sort by it.
+    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS cosigners int NOT NULL DEFAULT 0;
     """
 
     async def apply(
@@ -75,6 +78,11 @@ class IssueList(Projection):
                 f" updated_at = $5::timestamptz WHERE id = $1",
                 changes,
             )
+        cosigned = [(e.subject, e.data["cosigners"]) for e in events if e.type == _COSIGNED]
+        if cosigned:
+            await conn.executemany(
+                f"UPDATE {schema}.issues SET cosigners = GREATEST(cosigners, $2) WHERE id = $1",
+                cosigned)
         deadlines = [_deadline_change(e) for e in events if e.type in _DEADLINE_EVENTS]
         if deadlines:
             await conn.executemany(

@@ -4,7 +4,7 @@
 - `timeline`: each issue event as one line in Chinese ("已受理", "已办结，请您评价");
 - `followers`: who follows which issue from which event on: its reporter from the start,
   and, from `absorbed` on, the reporters of a duplicate merged into it, who so hear the
-  survivor's outcome;
+  survivor's outcome; from `cosigned` on, a resident who said "me too";
 - `feed`: one numbered row per (event, follower), what `GET /v1/me/events` streams.
 
 Nothing here holds contact details: residents are told what happened, not who complained.
@@ -23,6 +23,7 @@ from shared.projections.projection import Projection
 
 _RAISED = "gongzhi.issue.raised.v1"
 _ABSORBED = "gongzhi.issue.absorbed.v1"
+_COSIGNED = "gongzhi.issue.cosigned.v1"
 _LEVEL_NAMES = {"city": "市", "district": "区", "street": "街道", "community": "社区",
                 "grid": "网格", "compound": "小区", "building": "楼栋", "unit": "单元"}
 _ASSIGNEE_NAMES = {"grid_worker": "网格员", "building_head": "楼栋长", "compound_head": "院落长",
@@ -60,6 +61,7 @@ _FIXED = {
     "merged": "已与同一地点的相同问题合并办理，进展将继续告知您",
     "absorbed": "同一地点的相同反映已并入本事项一并办理",
     "closed": "已结案",
+    "cosigned": "又有居民反映遇到同样的问题（附议）",
 }
 
 
@@ -91,6 +93,8 @@ class ResidentFeed(Projection):
         PRIMARY KEY (issue_id, person)
     );
     CREATE INDEX IF NOT EXISTS followers_person ON {schema}.followers (person);
+    -- How they came to follow: reporter, merged (a duplicate of theirs) or cosigned (附议).
+    ALTER TABLE {schema}.followers ADD COLUMN IF NOT EXISTS via text;
     CREATE TABLE IF NOT EXISTS {schema}.feed (
         id bigserial PRIMARY KEY,
         person text NOT NULL,
@@ -115,9 +119,10 @@ class ResidentFeed(Projection):
         # Followers first, each from the event that made them one: the feed rows below then
         # reach exactly those following at each event, whatever the batch's order.
         await conn.executemany(
-            f"INSERT INTO {schema}.followers (issue_id, person, since_seq) VALUES ($1, $2, $3)"
-            f" ON CONFLICT DO NOTHING",
-            [(e.subject, person, e.seq) for e in events for person in _new_followers(e)])
+            f"INSERT INTO {schema}.followers (issue_id, person, since_seq, via)"
+            f" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [(e.subject, person, e.seq, _VIA.get(e.type)) for e in events
+             for person in _new_followers(e)])
         await conn.executemany(
             f"UPDATE {schema}.issues SET status = COALESCE($2, status),"
             f" category = COALESCE($3, category), updated_at = $4 WHERE id = $1",
@@ -139,4 +144,9 @@ def _new_followers(e: Envelope) -> list[str]:
         return [e.data["reporter"]]
     if e.type == _ABSORBED:
         return list(e.data.get("reporters") or [])
+    if e.type == _COSIGNED:
+        return [e.data["resident"]]
     return []
+
+
+_VIA = {_RAISED: "reporter", _ABSORBED: "merged", _COSIGNED: "cosigned"}
