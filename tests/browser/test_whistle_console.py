@@ -4,7 +4,8 @@ with its deadline counting down; the police report in at once, urban management 
 deadline pass and reports in late; the street's page shows both as they happen, the late
 one marked. The deadline is the blower's own `report within` of a few seconds (the platform
 runs on the real clock). Then: a department cannot read another's board by editing the
-address; emergency mode halves a new whistle's deadline; a grid worker logs a patrol."""
+address; emergency mode halves a new whistle's deadline; a grid worker logs a patrol and
+the street reads it back."""
 
 from __future__ import annotations
 
@@ -142,13 +143,14 @@ def test_emergency_mode_halves_a_new_whistles_deadline(page_as) -> None:
         expect(mode.locator("#current-mode")).to_have_attribute("data-mode", "daily")
 
 
-def test_a_grid_worker_logs_a_patrol(page_as) -> None:
+def test_a_grid_worker_logs_a_patrol_and_the_street_reads_it(page_as) -> None:
     worker: Page = page_as("grid_worker", "km.guandu.taihe.heping.g02", sub="gw-browser",
                            phone=True)
+    note = f"走访12户，楼道堆物一处 {uuid.uuid4().hex[:6]}"
     worker.goto("/patrols")
     form = worker.locator("#patrol")
     form.locator("[name=households]").fill("12")
-    form.locator("[name=note]").fill("走访12户，楼道堆物一处")
+    form.locator("[name=note]").fill(note)
     form.locator("#add-problem").click()
     problem = form.locator(".problem")
     problem.locator("[name=p_title]").fill("楼道堆放杂物")
@@ -158,3 +160,14 @@ def test_a_grid_worker_logs_a_patrol(page_as) -> None:
     form.get_by_role("button", name="登记巡查").click()
     expect(worker.locator(".toast.ok")).to_contain_text("1 个问题上报为事项")
     expect(form.locator(".problem")).to_have_count(0)
+    logged = worker.locator("#past-patrols tbody tr", has_text=note)
+    expect(logged).to_contain_text("楼道堆放杂物")
+    expect(logged).to_contain_text("已上报")
+    shot(worker, "patrols-logged")
+
+    street: Page = page_as("street_staff", STREET)
+    street.goto("/patrols")
+    expect(street.locator("#patrol")).to_have_count(0)  # streets read patrols, log none
+    row = street.locator("#past-patrols tbody tr", has_text=note)
+    expect(row).to_contain_text("gw-browser")
+    shot(street, "patrols-street")

@@ -1,10 +1,10 @@
 // 巡查: a grid worker or head logs a visit to their grid (households visited, a note, the
 // problems found, each optionally raised as an issue in the same step), and reads back the
-// patrols logged in their area when the grid service offers that list.
+// patrols logged in their area; streets and leaders read them.
 import { route } from '../router.js';
 import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, clear, table, field, section, act, fmtTime, toast } from '../ui.js';
+import { h, clear, table, field, section, act, fmtTime, toast, badge } from '../ui.js';
 import { session } from '../session.js';
 
 addMessages({
@@ -14,7 +14,8 @@ addMessages({
     'patrols.add_problem': '添加问题', 'patrols.problem_title': '问题', 'patrols.category': '类别',
     'patrols.description': '描述', 'patrols.raise': '立即上报为事项', 'patrols.remove': '删除',
     'patrols.logged': '巡查已登记（{n} 个问题上报为事项）', 'patrols.past': '巡查记录',
-    'patrols.at': '时间', 'patrols.by': '巡查人', 'patrols.problem_count': '问题数',
+    'patrols.at': '时间', 'patrols.by': '巡查人', 'patrols.raised': '已上报',
+    'patrols.mine': '只看我的',
   },
   en: {
     'patrols.title': 'Patrols', 'patrols.log': 'Log a patrol', 'patrols.node': 'Where (tier node)',
@@ -24,7 +25,7 @@ addMessages({
     'patrols.description': 'Description', 'patrols.raise': 'Raise it as an issue now',
     'patrols.remove': 'Remove', 'patrols.logged': 'Patrol logged ({n} raised as issues)',
     'patrols.past': 'Past patrols', 'patrols.at': 'When', 'patrols.by': 'By',
-    'patrols.problem_count': 'Problems',
+    'patrols.raised': 'raised', 'patrols.mine': 'Mine only',
   },
 });
 
@@ -67,7 +68,7 @@ function patrolForm(catalog, afterLog) {
       form.reset();
       form.node.value = session.scope;
       clear(problems);
-      await afterLog();
+      await afterLog(logged.id);
     });
   } },
   field(t('patrols.node'), h('input', { name: 'node', value: session.scope, required: true })),
@@ -81,29 +82,41 @@ function patrolForm(catalog, afterLog) {
   return section(t('patrols.log'), form);
 }
 
-// The read-back, if the grid service has it: GET /v1/patrols?node=… (newest first).
-async function pastPatrols(box) {
-  let rows;
-  try {
-    const page = await api('grid', '/v1/patrols', { params: { node: session.scope } });
-    rows = Array.isArray(page) ? page : page.items;
-  } catch (err) {
-    if (err.status === 404 || err.status === 405) return clear(box);
-    throw err;
+// Patrols at one's area or beneath it, newest first; "mine only" narrows to one's own.
+async function pastPatrols(box, mineOnly) {
+  const rows = await api('grid', '/v1/patrols', { params: { node: session.scope,
+    worker: mineOnly ? session.sub : undefined, limit: 50 } });
+  clear(box, table([t('patrols.at'), t('patrols.node'), t('patrols.by'), t('patrols.households'),
+    t('patrols.problems'), t('patrols.note')], rows, (p) => [fmtTime(p.at), p.node, p.worker,
+    `${p.households_visited}`, h('ul', { class: 'summons' }, p.problems.map((x) => h('li', {},
+      x.title, x.raise_issue ? [' ', badge(t('patrols.raised'), 'amber')] : null))), p.note],
+  { id: 'past-patrols' }));
+  return rows;
+}
+
+// The list is a read model: after logging, look again until the new patrol is in it.
+async function untilListed(box, id, mineOnly) {
+  for (let i = 0; i < 20; i += 1) {
+    if ((await pastPatrols(box, mineOnly)).some((p) => p.id === id)) return;
+    await new Promise((resolve) => { setTimeout(resolve, 500); });
   }
-  return clear(box, section(t('patrols.past'), table([t('patrols.at'), t('patrols.node'),
-    t('patrols.by'), t('patrols.households'), t('patrols.problem_count'), t('patrols.note')],
-  rows, (p) => [fmtTime(p.at), p.node, p.by || p.patroller || '', `${p.households_visited}`,
-    `${(p.problems || []).length}`, p.note || ''], { id: 'past-patrols' })));
 }
 
 route({
-  path: '/patrols', id: 'patrols', nav: 'patrols.title', order: 40, roles: PATROLLERS,
+  path: '/patrols', id: 'patrols', nav: 'patrols.title', order: 40,
+  roles: [...PATROLLERS, 'street_staff', 'district_staff', 'city_staff'],
   render: async (root) => {
-    const catalog = await api('issues', '/v1/categories');
     const past = h('div', {});
-    await pastPatrols(past);
-    root.append(h('h1', {}, t('patrols.title')), patrolForm(catalog, () => pastPatrols(past)),
-      past);
+    let mineOnly = PATROLLERS.includes(session.role) && session.role !== 'community_staff';
+    const toggle = h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'mine-only',
+      checked: mineOnly, onchange: (e) => { mineOnly = e.target.checked;
+        pastPatrols(past, mineOnly); } }), ` ${t('patrols.mine')}`);
+    await pastPatrols(past, mineOnly);
+    root.append(h('h1', {}, t('patrols.title')));
+    if (PATROLLERS.includes(session.role)) {
+      const catalog = await api('issues', '/v1/categories');
+      root.append(patrolForm(catalog, (id) => untilListed(past, id, mineOnly)));
+    }
+    root.append(section(t('patrols.past'), toggle, past));
   },
 });
