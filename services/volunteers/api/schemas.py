@@ -131,6 +131,17 @@ class LeaveBody(Strict):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class TeamRow(BaseModel):
+    id: str
+    node: str
+    code: str
+    name: str
+    kind: str
+    leader: str
+    members: int  # how many, the leader among them
+    mine: bool  # the caller is a member
+
+
 class TeamOut(BaseModel):
     id: str
     node: str

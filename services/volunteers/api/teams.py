@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from services.volunteers.api import schemas as s
 from services.volunteers.api.deps import Pool, Volunteers, community_of, require_staff
 from services.volunteers.application import VolunteersApplication
 from services.volunteers.domain.team import Team
+from services.volunteers.projections import REGISTRY
 from shared.auth import Principal
 from shared.errors import Forbidden
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal
+from shared.tiers import PATH_PATTERN, subtree_like
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"])
 
@@ -46,6 +49,24 @@ async def form(body: s.TeamBody, who: CurrentPrincipal, app: Volunteers,
         node=body.node, code=body.code, name=body.name, kind=body.kind, leader=body.leader,
         meta=meta(who)))
     return _out(team)
+
+
+@router.get("", response_model=list[s.TeamRow], name="list_teams")
+async def list_teams(who: CurrentPrincipal, pool: Pool,
+                     node: Annotated[str | None, Query(pattern=PATH_PATTERN)] = None
+                     ) -> list[s.TeamRow]:
+    """Teams at a node and beneath it (default: the caller's scope), for a community to
+    dispatch wishes to and a volunteer to find their own; `mine` says the caller is in it."""
+    node = node or who.scope
+    who.require_scope(node, "list teams")
+    rows = await pool.fetch(
+        f'SELECT t.*, array_remove(array_agg(m.person ORDER BY m.person), NULL) AS members '
+        f'FROM "{REGISTRY.schema}".teams t LEFT JOIN "{REGISTRY.schema}".team_members m '
+        f"ON m.team_id = t.id WHERE t.node = $1 OR t.node LIKE $2 GROUP BY t.id "
+        f"ORDER BY t.node, t.code", node, subtree_like(node))
+    return [s.TeamRow(id=str(r["id"]), node=r["node"], code=r["code"], name=r["name"],
+                      kind=r["kind"], leader=r["leader"], members=len(r["members"]),
+                      mine=who.sub in r["members"]) for r in rows]
 
 
 @router.get("/{team_id}", response_model=s.TeamOut, name="get_team")
