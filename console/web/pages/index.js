@@ -11,3 +11,5 @@ import './handler.js';
 import './community.js';
 import './consultation-detail.js';
 import './issue.js';
+import './wishes.js';
+import './timebank.js';
