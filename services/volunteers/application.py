@@ -151,7 +151,7 @@ class VolunteersApplication(BankCommands, ServiceApplication):
     def claim_wish(self, wish_id: UUID, person: str, meta: Meta) -> Wish:
         """One claim wins: a concurrent claim's save conflicts, reloads, and the wish then
         refuses it as already claimed (409)."""
-        self.active_volunteer(person, "claim a wish")
+        volunteer = self.active_volunteer(person, "claim a wish")
 
         def claim(wish: Wish) -> None:
             if wish.team and wish.status == "dispatched":
@@ -159,6 +159,10 @@ class VolunteersApplication(BankCommands, ServiceApplication):
                 if not team.has_member(person):
                     raise Forbidden(f"the wish was dispatched to {team.name}; only its members "
                                     f"claim it, and {person} is not one", team=wish.team)
+            elif wish.status == "open" and volunteer.community != wish.community:
+                raise Forbidden(f"an open wish is claimed by volunteers reporting to its "
+                                f"community '{wish.community}'; {person} reports to "
+                                f"'{volunteer.community}'", community=wish.community)
             wish.claim(person, self.clock.now(), meta)
         return self._on(lambda: self.get_wish(wish_id), claim, "the wish")
 

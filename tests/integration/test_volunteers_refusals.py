@@ -56,12 +56,19 @@ async def setup_state(svc: Service) -> dict[str, str]:
         "node": UNIT, "kind": "repair", "text": "修灯", "wanted_by":
         (T0 + timedelta(days=1)).isoformat()})).json()["id"]
     await api.post(f"/v1/wishes/{wish}/dispatch", headers=STAFF, json={"team_id": team})
+    opened = (await api.post("/v1/wishes", headers=ELDER, json={
+        "node": UNIT, "kind": "errand", "text": "取快递", "wanted_by":
+        (T0 + timedelta(days=1)).isoformat()})).json()["id"]
+    await api.post(f"/v1/wishes/{opened}/dispatch", headers=STAFF, json={})
+    assert (await api.post("/v1/volunteers", headers=OTHER_STAFF, json={
+        "person": "p-far", "name": "远", "kind": "resident_volunteer",
+        "home": "wn.huayin.yuemiao.other"})).status_code == 201
     reward = (await api.post("/v1/rewards", headers=STAFF, json={
         "node": HUAYUE, "code": "soap", "name": "肥皂", "kind": "goods", "points": 5,
         "stock": 0})).json()["id"]
     await api.post(f"/v1/accounts/{P3}/civic-acts", headers=STAFF,
                    json={"points": 10, "node": ZHHSC, "reason": "捡拾垃圾"})
-    return {"team": team, "wish": wish, "reward": reward}
+    return {"team": team, "wish": wish, "reward": reward, "opened": opened}
 
 
 async def test_each_refusal_names_its_reason_and_writes_nothing(svc: Service,
@@ -122,6 +129,9 @@ async def test_each_refusal_names_its_reason_and_writes_nothing(svc: Service,
         ("post", f"/v1/wishes/{wish}/claim", ELDER, None, 403, "party members"),
         ("post", f"/v1/wishes/{wish}/claim", member(P3), None, 403, "not one"),
         ("post", f"/v1/wishes/{wish}/claim", member("p-none"), None, 403, "register"),
+        ("post", f"/v1/wishes/{ids['opened']}/claim", bearer("volunteer", "wn.huayin.yuemiao.other",
+                                                            sub="p-far"), None, 403,
+         "reports to"),
         ("post", f"/v1/wishes/{wish}/fulfil", member(P1), {"hours": 1}, 409, "claimed"),
         ("post", f"/v1/wishes/{wish}/confirm", ELDER, {}, 409, "fulfilled"),
         ("post", f"/v1/wishes/{wish}/withdraw", member(P1), {"reason": "r"}, 409, "posted"),
