@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-for module in ("bench.http_commands", "bench.projection_throughput", "bench.kafka_throughput"):
+for module in ("bench.http_commands", "bench.projection_throughput", "bench.kafka_throughput",
+               "bench.console"):
     print(f"\n== {module}", flush=True)
     subprocess.run([sys.executable, "-m", module], check=True)

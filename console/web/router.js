@@ -63,7 +63,10 @@ export async function render() {
     const root = h('div', { class: 'screen' });
     try {
       await r.render(root, params, query);
-      if (mine === rendering) clear(main, root);
+      if (mine === rendering) {
+        clear(main, root);
+        performance.mark('gz:screen-ready'); // bench/console.py reads it
+      }
     } catch (err) {
       if (mine !== rendering) return undefined;
       const denied = err.status === 403 || err.status === 404;
