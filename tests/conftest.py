@@ -88,3 +88,9 @@ def spawned() -> Iterator[list]:
         if p.poll() is None:
             p.kill()
             p.wait(timeout=10)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API runs an event loop of its own in the main
+    thread for as long as its session fixture lives, and no asyncio test can run beside it."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
