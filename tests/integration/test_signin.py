@@ -277,6 +277,20 @@ async def test_a_resident_signs_in_with_a_one_time_code(
                                                         "code": codes.last()}), 401)
 
 
+async def test_one_address_cannot_have_codes_sent_to_many_phones(
+        api: httpx.AsyncClient, codes: Codes) -> None:
+    sender = {"X-Forwarded-For": "203.0.113.9"}
+    for i in range(10):
+        r = await api.post("/v1/auth/otp", headers=sender, json={"phone": f"1390000{i:04d}"})
+        assert r.status_code == 202, r.text
+    r = await api.post("/v1/auth/otp", headers=sender, json={"phone": "13900009999"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert len(codes.sent) == 10
+    elsewhere = await api.post("/v1/auth/otp", headers={"X-Forwarded-For": "198.51.100.7"},
+                               json={"phone": "13900009999"})
+    assert elsewhere.status_code == 202
+
+
 async def test_wrong_codes_are_throttled_like_passwords(
         api: httpx.AsyncClient, clock: ManualClock, codes: Codes) -> None:
     await api.post("/v1/auth/otp", json={"phone": PHONE})

@@ -257,15 +257,19 @@ async def send_code(body: CodeBody, request: Request, pool: ReadPool,
     key = settings.secret("data_key")
     sub = codes.resident_sub(key, phone)
     now = _clock_now(grid)
+    address = client_address(request, settings)
+    sends_key = codes.key_digest(key, "sends", address)
     await throttle.check(pool, [codes.key_digest(key, "phone", sub),
-                                codes.key_digest(key, "address",
-                                                 client_address(request, settings))], now)
+                                codes.key_digest(key, "address", address), sends_key], now)
     live = await store.live_code(pool, sub)
     if live is not None and now < live["issued_at"] + CODE_RESEND_AFTER:
         wait = max(1, math.ceil((live["issued_at"] + CODE_RESEND_AFTER - now).total_seconds()))
         raise TooManyRequests(f"a code was sent {int((now - live['issued_at']).total_seconds())}"
                               f" s ago; ask again in {wait} s", retry_after=wait)
     code = codes.new_code()
+    # Every code sent counts against the address, so one client cannot make the platform
+    # text a thousand numbers (an SMS costs money and annoys whoever receives it).
+    await throttle.failed(pool, sends_key, throttle.SENDS, now)
     await run_in_threadpool(sender.send, phone, code)
     await store.store_code(pool, sub, codes.code_digest(key, sub, code), now,
                            now + CODE_LIFETIME)

@@ -38,6 +38,9 @@ class Limit:
 LOGIN = Limit("login", after=5, forget_after=timedelta(days=1))
 PHONE = Limit("phone", after=5, forget_after=timedelta(days=1))
 ADDRESS = Limit("address", after=20, forget_after=timedelta(minutes=15))
+# One-time codes sent from one address, each counted as if it failed: ten in a row without a
+# quiet quarter of an hour, and that address sends no more for a while.
+SENDS = Limit("sends", after=10, forget_after=timedelta(minutes=15))
 
 
 async def check(pool: asyncpg.Pool, keys: list[str], now: datetime) -> None:
