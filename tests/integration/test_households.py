@@ -54,6 +54,9 @@ async def test_a_resident_links_is_verified_by_the_compound_head_and_moves(platf
         "verified_at": None, "verified_by": None}
     pending = await eventually(lambda: mine(issues), lambda rows: len(rows) == 1)
     assert pending[0]["verified"] is False
+    todo = await eventually(lambda: grid.get("/v1/households?pending=true", headers=HEAD),
+                            lambda r: r.status_code == 200 and r.json())
+    assert [h["code"] for h in todo.json()] == ["y017-b02-101"]
 
     r = await grid.post("/v1/households/y017-b02-101/residents/r-wang/verify", headers=HEAD)
     assert r.status_code == 200, r.text
@@ -89,6 +92,19 @@ async def test_a_resident_links_is_verified_by_the_compound_head_and_moves(platf
         "household": "y017-b02-102", "resident": "r-wang", "relation": "owner",
         "moved_from": "y017-b02-101", "at": None}
 
+    # The keepers' list of the register under their compound, and their to-do list.
+    listed = await eventually(
+        lambda: grid.get("/v1/households", headers=HEAD),
+        lambda r: r.status_code == 200 and len(r.json()) == 2
+        and len(r.json()[1]["residents"]) == 2)
+    assert [(h["code"], h["area"], [m["resident"] for m in h["residents"]])
+            for h in listed.json()] == [("y017-b02-101", "91.25", []),
+                                        ("y017-b02-102", "120.00", ["r-li", "r-wang"])]
+    assert (await grid.get("/v1/households?pending=true", headers=HEAD)).json() == []
+    assert_problem(await grid.get("/v1/households", headers=ME), 403,
+                   "may not list the household register")
+    assert_problem(await grid.get(f"/v1/households?node={HEPING}", headers=HEAD), 403,
+                   "outside that scope")
     r = await grid.post("/v1/households/y017-b02-102/residents/r-wang/leave", headers=ME,
                         json={"reason": "搬离本市"})
     assert r.status_code == 200 and [m["resident"] for m in r.json()["residents"]] == ["r-li"]

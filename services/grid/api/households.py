@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -20,11 +20,12 @@ from services.grid.domain.household import (
     RESIDENT_PATTERN,
     Household,
 )
+from services.grid.projections.households import list_households
 from shared import telemetry
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid
 from shared.eventstore import meta
-from shared.http import CurrentPrincipal, HistoryEntry, ServiceApp
+from shared.http import CurrentPrincipal, HistoryEntry, ReadPool, ServiceApp
 from shared.tiers import PATH_PATTERN
 
 router = APIRouter(prefix="/v1/households", tags=["households (户)"])
@@ -106,6 +107,24 @@ async def register_household(body: RegisterBody, who: CurrentPrincipal, grid: Gr
                                              body.area, meta(who))
     response.headers["Location"] = f"/v1/households/{household.code}"
     return _out(household)
+
+
+@router.get("", name="list_households")
+async def households(
+    who: CurrentPrincipal, pool: ReadPool,
+    node: Annotated[str | None, Query(pattern=PATH_PATTERN,
+                                      description="subtree (default: the caller's scope)")] = None,
+    pending: Annotated[bool, Query(description="only households with a resident waiting to "
+                                               "be verified")] = False,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+) -> list[dict[str, Any]]:
+    """The register under a node, by code: floor area and residents (verified or waiting)."""
+    node = node or who.scope
+    if not who.is_staff:
+        raise Forbidden(f"a {who.role} may not list the household register; staff over the "
+                        "node do (a resident reads their own household)")
+    who.require_scope(node, "list households")
+    return await list_households(pool, node, pending_only=pending, limit=limit)
 
 
 @router.get("/{code}", name="get_household")

@@ -7,8 +7,10 @@
 | roles      | grid    | who holds which role where, now or as of a date (三长两员) |
 | patrols    | grid    | GET /v1/patrols by node subtree and worker, GET /v1/patrols/{id} |
 | party      | grid    | party organisations, co-governance bodies (一个中心 三方共治) |
+| households | grid    | GET /v1/households?node= (the register, 户, as a list) |
 """
 
+from services.grid.projections.households import HouseholdRegister
 from services.grid.projections.party import Party
 from services.grid.projections.patrols import Patrols
 from services.grid.projections.roles import Roles
@@ -20,5 +22,6 @@ WHISTLES = Whistles()
 ROLES = Roles()
 PATROLS = Patrols()
 PARTY = Party()
+HOUSEHOLDS = HouseholdRegister()
 
-PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS, PARTY)
+PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS, PARTY, HOUSEHOLDS)
