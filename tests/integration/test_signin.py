@@ -342,6 +342,18 @@ async def test_who_may_set_a_login_and_password(api: httpx.AsyncClient) -> None:
     problem(await api.put("/v1/people/u-street/login", headers=mine, json={
         "login": "x-street", "password": "my own choice", "current_password": "x"}), 403)
 
+    # Reading the login (never the password), and taking it away.
+    assert (await api.get("/v1/people/u-g03/login")).json()["login"] == PHONE  # their own
+    seen = await api.get("/v1/people/u-g03/login", headers=COMMUNITY)
+    assert seen.json() == {"staff_id": "u-g03", "login": PHONE, "set_at": seen.json()["set_at"],
+                           "set_by": "u-g03"}
+    problem(await api.get("/v1/people/u-street/login", headers=COMMUNITY), 403)
+    problem(await api.delete("/v1/people/u-street/login", headers=COMMUNITY), 403)
+    assert (await api.delete("/v1/people/u-g03/login", headers=COMMUNITY)).status_code == 204
+    problem(await login(api, PHONE, "my own choice"), 401)
+    problem(await api.get("/v1/people/u-g03/login", headers=COMMUNITY), 404)
+    problem(await api.delete("/v1/people/u-g03/login", headers=COMMUNITY), 404)
+
 
 
 async def test_the_demo_city_signs_in_with_the_development_password(

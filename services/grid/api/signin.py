@@ -349,10 +349,46 @@ def may_set_login(who: Principal, person: Person) -> bool:
     return who.role in MANAGERS and all(who.covers(p) for p in _places(person))
 
 
+StaffIdPath = Annotated[str, Path(pattern=STAFF_ID_PATTERN)]
+
+
+async def _managed(grid: GridApplication, who: Principal, staff_id: str, doing: str) -> Person:
+    person = await _person(grid, staff_id)
+    if not may_set_login(who, person):
+        raise Forbidden(f"a {who.role} scoped to '{who.scope}' may not {doing} of {staff_id}: "
+                        "admins, and city to community staff over every place the person "
+                        "serves, may")
+    return person
+
+
+@people.get("/{staff_id}/login", response_model=LoginSetOut, name="get_login")
+async def get_login(staff_id: StaffIdPath, who: CurrentPrincipal, pool: ReadPool,
+                    grid: Grid) -> LoginSetOut:
+    """A person's login name and when and by whom it was last set (never the password):
+    for whoever may set it, and for the person themself."""
+    if who.sub != staff_id or who.role == "resident":
+        await _managed(grid, who, staff_id, "read the login")
+    account = await store.login_of(pool, staff_id)
+    if account is None:
+        raise NotFound(f"{staff_id} has no login")
+    return LoginSetOut(staff_id=staff_id, login=account["login"],
+                       set_at=account["set_at"].isoformat(), set_by=account["set_by"])
+
+
+@people.delete("/{staff_id}/login", status_code=204, name="remove_login")
+async def remove_login(staff_id: StaffIdPath, who: CurrentPrincipal, pool: ReadPool,
+                       grid: Grid) -> Response:
+    """Take a person's sign-in away (they left, or the account is suspected taken over).
+    Sessions already started run out on their own (12 hours at most)."""
+    await _managed(grid, who, staff_id, "remove the login")
+    if not await store.remove_login(pool, staff_id):
+        raise NotFound(f"{staff_id} has no login")
+    return Response(status_code=204)
+
+
 @people.put("/{staff_id}/login", response_model=LoginSetOut, name="set_login")
-async def set_login(staff_id: Annotated[str, Path(pattern=STAFF_ID_PATTERN)],
-                    body: SetLoginBody, who: CurrentPrincipal, request: Request,
-                    pool: ReadPool, grid: Grid) -> LoginSetOut:
+async def set_login(staff_id: StaffIdPath, body: SetLoginBody, who: CurrentPrincipal,
+                    request: Request, pool: ReadPool, grid: Grid) -> LoginSetOut:
     """Give a person a login (a name or their phone) and password: a manager over all the
     places they serve, or the person themself with their current password."""
     person = await _person(grid, staff_id)

@@ -70,6 +70,11 @@ async def login_of(pool: asyncpg.Pool, staff_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+async def remove_login(pool: asyncpg.Pool, staff_id: str) -> bool:
+    return await pool.fetchval(f"DELETE FROM {SCHEMA}.logins WHERE staff_id = $1 "
+                               f"RETURNING true", staff_id) is not None
+
+
 async def set_login(pool: asyncpg.Pool, staff_id: str, login: str, password_hash: str,
                     at: datetime, by: str) -> bool:
     """False when another person already has that login."""
