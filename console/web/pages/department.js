@@ -3,7 +3,7 @@
 // the evaluations the streets gave it and its monthly rank. The board follows the
 // department's own event stream; leaders above it read the same board without the buttons.
 import { route, go } from '../router.js';
-import { api, live } from '../api.js';
+import { api, live, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
 import { h, clear, table, section, act, fmtTime, ticking, badge } from '../ui.js';
 import { session } from '../session.js';
@@ -20,7 +20,8 @@ addMessages({
     'department.overdue': '超时', 'department.on_time_rate': '按时率',
     'department.report_minutes': '平均报到(分钟)', 'department.score': '综合得分',
     'department.of': '共 {n} 个部门', 'department.means': '平均分', 'department.no_rank': '本月暂无考核数据',
-    'department.action': '操作', 'issue.status': '状态', 'issue.raised_at': '上报时间',
+    'department.action': '操作', 'department.issue_status': '状态',
+    'department.raised_at': '上报时间', 'department.resolve_by': '办结期限',
   },
   en: {
     'department.title': 'Department board', 'department.summons': 'Whistles summoning us',
@@ -34,7 +35,8 @@ addMessages({
     'department.report_minutes': 'Mean report-in (min)', 'department.score': 'Score',
     'department.of': 'of {n} departments', 'department.means': 'Means',
     'department.no_rank': 'No KPI figures this month yet', 'department.action': 'Action',
-    'issue.status': 'Status', 'issue.raised_at': 'Raised',
+    'department.issue_status': 'Status', 'department.raised_at': 'Raised',
+    'department.resolve_by': 'Resolve by',
   },
 });
 
@@ -49,7 +51,7 @@ function actionFor(s, reload) {
     act(form.querySelector('button'), async () => {
       const text = form.text.value.trim();
       await api('grid', `/v1/whistles/${s.whistle_id}/${reported ? 'complete' : 'report'}`,
-        { body: reported ? { outcome: text } : { note: text } });
+        { body: reported ? { outcome: text } : { note: text }, idempotencyKey: newKey() });
       await reload();
     }, t(reported ? 'department.completed' : 'department.reported'));
   } }, h('input', { name: 'text', placeholder: t(reported ? 'department.outcome'
@@ -64,7 +66,7 @@ function boardTable(board, mine, reload) {
     t('whistles.deadline'), t('whistle.countdown'), t('whistles.status'),
     mine ? t('department.action') : ''], board.open, (s) => [
     h('a', { href: `/whistles/${s.whistle_id}`, 'data-link': true }, s.title), s.node,
-    [t(`situation.${s.situation}`), s.mode === 'emergency' ? [' ', badge(t('mode.emergency'),
+    [t(`situation.${s.situation}`), s.mode === 'emergency' ? [' ', badge(t('gmode.emergency'),
       'red')] : null],
     fmtTime(s.deadline), s.reported_at ? '' : ticking(s.deadline, { seconds: true }),
     summonsBadge(s), mine ? actionFor(s, reload) : ''], { id: 'board' });
@@ -134,14 +136,16 @@ route({
     live('grid', `/v1/departments/${code}/stream`, () => reload().catch(() => {}), undefined,
       STREAM_EVENTS);
     const [issues, evaluations, rank] = await Promise.all([
-      mine ? api('issues', '/v1/issues', { params: { status: undefined } }) : null,
+      mine ? api('issues', '/v1/issues', { params: { open: true } }) : null,
       api('evaluation', `/v1/departments/${code}/evaluations`), rankPart(code)]);
     root.append(h('h1', {}, names[code] || code),
       section(t('department.summons'), boardBox),
-      issues ? section(t('department.issues'), table([t('whistles.what'), t('issue.status'),
-        t('whistle.node'), t('issue.raised_at')], issues.items, (i) => [
+      issues ? section(t('department.issues'), table([t('whistles.what'),
+        t('department.issue_status'), t('whistle.node'), t('department.raised_at'),
+        t('department.resolve_by')], issues.items, (i) => [
         h('a', { href: `/issues/${i.id}`, 'data-link': true }, i.title), i.status, i.node,
-        fmtTime(i.raised_at)], { id: 'assigned-issues' })) : '',
+        fmtTime(i.raised_at), i.resolve_by ? ticking(i.resolve_by) : ''],
+      { id: 'assigned-issues' })) : '',
       h('div', { class: 'grid2' }, section(t('department.stats'), statsBox),
         section(t('department.rank'), rank)),
       section(t('department.evaluations'), evaluationsPart(evaluations)));

@@ -1,6 +1,6 @@
 // The operating mode of one's area (日常/应急): emergency mode shortens every new whistle's
 // deadlines. Streets and leaders switch it for their subtree, with a reason; others read it.
-import { api } from '../api.js';
+import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
 import { h, clear, section, act, badge, field } from '../ui.js';
 import { session } from '../session.js';
@@ -29,14 +29,14 @@ export async function modePanel(scope) {
     const form = h('form', { class: 'row', id: 'switch-mode', onsubmit: (e) => {
       e.preventDefault();
       act(form.querySelector('button'), async () => {
-        draw(await api('grid', `/v1/nodes/${scope}/mode`, { body: { mode: other,
-          reason: form.reason.value.trim() } }));
+        draw(await api('grid', `/v1/nodes/${scope}/mode`, { idempotencyKey: newKey(),
+          body: { mode: other, reason: form.reason.value.trim() } }));
       }, t('mode.switched'));
     } }, field(t('mode.reason'), h('input', { name: 'reason', required: true, maxlength: 500 })),
     h('button', { type: 'submit', class: other === 'emergency' ? 'primary' : '' },
       t(`mode.to_${other}`)));
     clear(box, h('p', { class: 'row' }, `${t('mode.node')}: ${scope} `,
-      h('span', { id: 'current-mode', 'data-mode': m.mode }, badge(t(`mode.${m.mode}`),
+      h('span', { id: 'current-mode', 'data-mode': m.mode }, badge(t(`gmode.${m.mode}`),
         m.mode === 'emergency' ? 'red' : 'green')),
       h('span', { class: 'muted' }, m.set_at ? t('mode.set_by', { node: m.set_at })
         : t('mode.never'))),

@@ -7,15 +7,15 @@ import { badge } from '../ui.js';
 addMessages({
   zh: {
     'situation.law_enforcement': '综合执法', 'situation.key_task': '重点工作',
-    'situation.emergency': '应急处置', 'mode.daily': '日常模式', 'mode.emergency': '应急模式',
+    'situation.emergency': '应急处置', 'gmode.daily': '日常模式', 'gmode.emergency': '应急模式',
     'summons.awaiting': '待报到', 'summons.on_time': '按时报到', 'summons.late': '迟到报到',
     'summons.overdue': '超时未报到', 'summons.done': '已完成', 'summons.done_late': '已完成（曾迟到）',
     'whistle.open': '进行中', 'whistle.closed': '已结束',
   },
   en: {
     'situation.law_enforcement': 'Law enforcement', 'situation.key_task': 'Key task',
-    'situation.emergency': 'Emergency', 'mode.daily': 'Daily mode',
-    'mode.emergency': 'Emergency mode', 'summons.awaiting': 'Awaiting report-in',
+    'situation.emergency': 'Emergency', 'gmode.daily': 'Daily mode',
+    'gmode.emergency': 'Emergency mode', 'summons.awaiting': 'Awaiting report-in',
     'summons.on_time': 'Reported on time', 'summons.late': 'Reported late',
     'summons.overdue': 'Overdue', 'summons.done': 'Completed',
     'summons.done_late': 'Completed (was late)', 'whistle.open': 'Open',

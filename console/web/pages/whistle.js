@@ -2,7 +2,7 @@
 // ticking, report-ins and completions appearing as they happen (the whistle is read every
 // two seconds), late ones marked; once closed, the blower evaluates each department.
 import { route } from '../router.js';
-import { api } from '../api.js';
+import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
 import { h, clear, table, section, fmtTime, ticking, badge, act, field } from '../ui.js';
 import { session } from '../session.js';
@@ -17,8 +17,8 @@ addMessages({
     'whistle.live': '实时更新中', 'whistle.evaluate': '评价部门', 'whistle.timeliness': '及时性',
     'whistle.effectiveness': '实效性', 'whistle.attitude': '态度', 'whistle.comment': '评语',
     'whistle.evaluated': '已评价',
-    'event.blown': '吹哨', 'event.department_reported': '部门报到',
-    'event.department_completed': '部门完成', 'event.overdue': '超时未报到', 'event.closed': '结束',
+    'wevent.blown': '吹哨', 'wevent.department_reported': '部门报到',
+    'wevent.department_completed': '部门完成', 'wevent.overdue': '超时未报到', 'wevent.closed': '结束',
   },
   en: {
     'whistle.title': 'Whistle', 'whistle.node': 'Where', 'whistle.supervisor': 'Supervised by',
@@ -27,9 +27,9 @@ addMessages({
     'whistle.live': 'Live', 'whistle.evaluate': 'Evaluate the departments',
     'whistle.timeliness': 'Timeliness', 'whistle.effectiveness': 'Effectiveness',
     'whistle.attitude': 'Attitude', 'whistle.comment': 'Comment', 'whistle.evaluated': 'Evaluated',
-    'event.blown': 'Blown', 'event.department_reported': 'Department reported in',
-    'event.department_completed': 'Department completed', 'event.overdue': 'Overdue',
-    'event.closed': 'Closed',
+    'wevent.blown': 'Blown', 'wevent.department_reported': 'Department reported in',
+    'wevent.department_completed': 'Department completed', 'wevent.overdue': 'Overdue',
+    'wevent.closed': 'Closed',
   },
 });
 
@@ -47,7 +47,7 @@ function summonsTable(whistle, names) {
 function historyList(whistle, names) {
   return h('ol', { class: 'timeline', id: 'history' }, whistle.history.map((e) => {
     const d = e.data || {};
-    return h('li', {}, fmtTime(d.at || e.at), ' · ', t(`event.${e.type.split('.')[2]}`),
+    return h('li', {}, fmtTime(d.at || e.at), ' · ', t(`wevent.${e.type.split('.')[2]}`),
       d.department ? ` · ${names[d.department] || d.department}` : '',
       d.late ? [' ', badge(t('summons.late'), 'red')] : '',
       d.note || d.outcome ? ` · ${d.note || d.outcome}` : '');
@@ -62,7 +62,7 @@ function evaluateForm(whistle, code, names) {
   const form = h('form', { class: 'row evaluate', 'data-department': code, onsubmit: (e) => {
     e.preventDefault();
     act(form.querySelector('button'), async () => {
-      await api('evaluation', '/v1/department-evaluations', { body: {
+      await api('evaluation', '/v1/department-evaluations', { idempotencyKey: newKey(), body: {
         whistle_id: whistle.id, department: code, comment: form.comment.value.trim(),
         ...Object.fromEntries(SCORES.map((s) => [s, Number(form[s].value)])) } });
       clear(form, names[code] || code, ' ', badge(t('whistle.evaluated'), 'green'));
@@ -88,7 +88,7 @@ route({
       seen = now;
       clear(head, h('h1', {}, w.title), h('p', { class: 'row' },
         badge(t(`whistle.${w.status}`), w.status === 'open' ? 'amber' : 'green'),
-        badge(t(`situation.${w.situation}`)), badge(t(`mode.${w.mode}`),
+        badge(t(`situation.${w.situation}`)), badge(t(`gmode.${w.mode}`),
           w.mode === 'emergency' ? 'red' : ''),
         `${t('whistle.node')}: ${w.node}`, ` · ${t('whistle.supervisor')}: ${w.supervisor}`,
         ` · ${t('whistles.blown_at')}: ${fmtTime(w.blown_at)}`,

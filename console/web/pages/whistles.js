@@ -83,7 +83,7 @@ function recordTable(rows, names) {
   return table([t('whistles.what'), t('whistles.situation'), t('whistles.blown_at'),
     t('whistles.status'), t('whistles.reports')], rows, (w) => [
     h('a', { href: `/whistles/${w.id}`, 'data-link': true }, w.title),
-    [t(`situation.${w.situation}`), w.mode === 'emergency' ? [' ', badge(t('mode.emergency'),
+    [t(`situation.${w.situation}`), w.mode === 'emergency' ? [' ', badge(t('gmode.emergency'),
       'red')] : null],
     fmtTime(w.blown_at), t(`whistle.${w.status}`), reportsCell(w.summons, names)],
   { id: 'whistle-record' });

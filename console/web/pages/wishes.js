@@ -78,7 +78,8 @@ function command(label, path, body, reload, input) {
   const form = h('form', { class: 'row act', onsubmit: (e) => {
     e.preventDefault();
     act(form.querySelector('button'), async () => {
-      const answer = await api('volunteers', path, { body: body(form) });
+      const answer = await api('volunteers', path, { body: body(form),
+        idempotencyKey: newKey() });
       await reload(answer);
     }, t('wishes.done'));
   } }, input || '', h('button', { type: 'submit' }, label));
