@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import session_token, shot
+from tests.utils.wait import eventually_sync
 
 STREET = "km.guandu.taihe"
 URBAN, POLICE = "km-cgj", "km-gaj"
@@ -171,3 +173,28 @@ def test_a_grid_worker_logs_a_patrol_and_the_street_reads_it(page_as) -> None:
     row = street.locator("#past-patrols tbody tr", has_text=note)
     expect(row).to_contain_text("gw-browser")
     shot(street, "patrols-street")
+
+
+def test_a_district_leader_ranks_departments_and_reads_a_board(page_as, console) -> None:
+    token, _ = session_token(console, "street_staff", STREET)
+    title = f"太和街道重点工作 {uuid.uuid4().hex[:6]}"
+    blown = httpx.post(f"{console.url('grid')}/v1/whistles", json={
+        "node": STREET, "situation": "key_task", "title": title, "departments": [URBAN]},
+        headers={"Authorization": f"Bearer {token}"})
+    assert blown.status_code == 201, blown.text
+    district, _ = session_token(console, "district_staff", "km.guandu")
+    eventually_sync(lambda: httpx.get(f"{console.url('grid')}/v1/departments/{URBAN}/board",
+                                      headers={"Authorization": f"Bearer {district}"}).json(),
+                    lambda b: any(s["title"] == title for s in b["open"]))
+    leader: Page = page_as("district_staff", "km.guandu", sub="d-guandu-browser")
+    leader.goto("/departments")
+    row = leader.locator("#departments tbody tr", has_text=URBAN_NAME)
+    expect(row).to_contain_text("km.guandu")
+    shot(leader, "departments-ranking")
+    row.get_by_role("link", name="看板").click()
+    expect(leader).to_have_url(re.compile(f"/departments/{URBAN}$"))
+    expect(leader.locator("h1")).to_have_text(URBAN_NAME)
+    expect(leader.locator("#stats")).to_be_visible()
+    summoned = board_row(leader, title)
+    expect(summoned.locator(".countdown")).to_contain_text("剩余")
+    expect(summoned.locator("form.act")).to_have_count(0)  # leaders read, never report in

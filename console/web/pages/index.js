@@ -13,3 +13,4 @@ import './consultation-detail.js';
 import './issue.js';
 import './wishes.js';
 import './timebank.js';
+import './departments.js';
