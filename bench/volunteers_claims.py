@@ -6,6 +6,7 @@ on a real PostgreSQL, beside the same machine's ceiling measured in the same run
   reload and are refused. Ceiling: the same 100 threads each claiming a wish of their own.
 - Credits: 16 threads credit distinct sources to 50 accounts; then the same sources again
   (a redelivery: the account finds the key and stores nothing).
+- Loading an account of 400 events, from its latest snapshot and by replaying it all.
 
     python -m bench.volunteers_claims [--contests 5] [--credits 2000]
 """
@@ -89,12 +90,35 @@ def credit_round(app: VolunteersApplication, credits: int) -> float:
     return time.perf_counter() - start
 
 
+def load_times(app: VolunteersApplication, url: str, events: int = 400) -> tuple[float, float]:
+    for n in range(events):
+        app.credit(person="p-long", source="civic_act", source_id=f"long-{n}", points=1,
+                   hours=0, node=NODE, team=None, reason="bench", meta=META)
+
+    class Replaying(VolunteersApplication):  # the same log, read without snapshots
+        name = "volunteers"
+        snapshotting_intervals = {}  # noqa: RUF012
+
+    plain = open_application(Replaying, url)
+    try:
+        times = []
+        for reader in (app, plain):
+            start = time.perf_counter()
+            for _ in range(30):
+                reader.get_account("p-long")
+            times.append((time.perf_counter() - start) / 30)
+        return times[0], times[1]
+    finally:
+        plain.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contests", type=int, default=5)
     parser.add_argument("--credits", type=int, default=2000)
     args = parser.parse_args()
-    app = prepare(database())
+    url = database()
+    app = prepare(url)
     try:
         print(f"Machine: {machine()}\n")
         walls, latencies, wins = [], [], []
@@ -121,6 +145,9 @@ def main() -> None:
         print(f"\nCredits: {args.credits / first:.0f}/s new ({args.credits} to 50 accounts, "
               f"16 threads); {args.credits / again:.0f}/s redelivered (each found credited, "
               f"nothing stored)")
+        snapshot, replay = load_times(app, url)
+        print(f"Loading an account of 401 events: {snapshot * 1000:.1f} ms from its snapshot, "
+              f"{replay * 1000:.1f} ms replaying every event")
     finally:
         app.close()
 

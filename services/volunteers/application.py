@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.volunteers.application_bank import BankCommands
+from services.volunteers.application_bank import ACCOUNT_SNAPSHOT_EVERY, BankCommands
+from services.volunteers.domain.account import Account
 from services.volunteers.domain.activity import Activity
 from services.volunteers.domain.rules import Meta
 from services.volunteers.domain.team import Team
@@ -32,6 +33,11 @@ A = TypeVar("A")
 
 class VolunteersApplication(BankCommands, ServiceApplication):
     name = "volunteers"
+    # Accounts live for years and every credit is an event: a snapshot every so many events
+    # keeps loading one (for the next credit) from replaying its whole history. The
+    # batching writer saves events, not aggregates, so eventsourcing never takes them by
+    # itself; BankCommands does after each save.
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Account: ACCOUNT_SNAPSHOT_EVERY}
 
     def __init__(self, *, clock: Clock | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -8,6 +8,7 @@ Provided by the Application this is mixed into: `repository`, `save`, `change_an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,10 +18,14 @@ from services.volunteers.domain.rules import Meta, id_for
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
 
+log = logging.getLogger("gongzhi.volunteers.bank")
+ACCOUNT_SNAPSHOT_EVERY = 50
+
 
 class BankCommands:
     clock: Clock
     change_and_save: Callable[..., Any]
+    take_snapshot: Callable[..., Any]
     _find: Callable[[UUID], Any]
     _get: Callable[[UUID, str], Any]
     _create: Callable[[Any, str], None]
@@ -34,9 +39,12 @@ class BankCommands:
         def load() -> Account:
             return self._find(Account.id_for(person)) or Account.open(person, node, meta)
 
-        return self.change_and_save(load, lambda a: a.credit(
+        account, credited = self.change_and_save(load, lambda a: a.credit(
             source, source_id, points, hours, node, team, reason, self.clock.now(), meta),
             f"the account of {person}", attempts=10)
+        if credited:
+            self._snapshot_if_due(account, 2 if account.version <= 2 else 1)
+        return account, credited
 
     def record_civic_act(self, *, person: str, points: int, node: str, reason: str,
                          recorder: str, meta: Meta,
@@ -91,6 +99,8 @@ class BankCommands:
         (account, reward), made = self.change_and_save(
             lambda: (self.get_account(person), self.get_reward(reward_id)), redeem,
             f"the account of {person}", attempts=10)
+        if made:
+            self._snapshot_if_due(account, 1)
         return account, reward, made
 
     def gift(self, person: str, to: str, points: int, note: str, meta: Meta,
@@ -120,6 +130,20 @@ class BankCommands:
             sender.give(gift, recipient, points, note, self.clock.now(), meta)
             return True
 
-        (sender, _), made = self.change_and_save(load, give, f"the account of {person}",
-                                                 attempts=10)
+        (sender, recipient), made = self.change_and_save(load, give,
+                                                         f"the account of {person}", attempts=10)
+        if made:
+            self._snapshot_if_due(sender, 1)
+            self._snapshot_if_due(recipient, 2 if recipient.version <= 2 else 1)
         return sender, made
+
+    def _snapshot_if_due(self, account: Account, new_events: int) -> None:
+        """A snapshot when this save's events crossed a multiple of the interval; the next
+        load starts from it. A snapshot is only a cache: failing to take one loses nothing."""
+        first = account.version - new_events + 1
+        if any(v % ACCOUNT_SNAPSHOT_EVERY == 0 for v in range(first, account.version + 1)):
+            try:
+                self.take_snapshot(account.id, version=account.version)
+            except Exception:  # the command committed; the next load just replays more
+                log.warning("no snapshot of account %s at %d", account.person,
+                            account.version, exc_info=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from services.volunteers.policies import CreditService
@@ -152,3 +153,34 @@ async def test_the_books_balance(svc: Service, settings: Settings) -> None:
     assert credits == debits + balances
     app = svc.app.state.application
     assert app.get_account(P1).balance + app.get_account(P2).balance == balances
+
+
+async def test_an_account_is_loaded_from_its_snapshot_with_every_key_it_credited(
+        settings: Settings) -> None:
+    """Past 50 events an account is snapshotted; an Application opened afresh loads it from
+    the snapshot, with its balance and the keys it credited (a redelivery still credits
+    nothing)."""
+    from services.volunteers.application import VolunteersApplication
+    from shared.eventstore import open_application
+
+    meta = {"actor": {"sub": "t", "role": "admin", "name": ""}}
+    app = open_application(VolunteersApplication, settings.database_url)
+    try:
+        for n in range(120):
+            app.credit(person=P1, source="civic_act", source_id=f"a-{n}", points=1, hours=0,
+                       node=ZHHSC, team=None, reason="", meta=meta)
+    finally:
+        app.close()
+    with psycopg.connect(settings.database_url) as conn:
+        versions = [r[0] for r in conn.execute(
+            "SELECT originator_version FROM volunteers.volunteers_snapshots ORDER BY 1")]
+    assert versions == [50, 100]
+    again = open_application(VolunteersApplication, settings.database_url)
+    try:
+        account = again.get_account(P1)
+        assert (account.version, account.balance, len(account.credited)) == (121, 120, 120)
+        _, credited = again.credit(person=P1, source="civic_act", source_id="a-7", points=1,
+                                   hours=0, node=ZHHSC, team=None, reason="", meta=meta)
+        assert not credited
+    finally:
+        again.close()
