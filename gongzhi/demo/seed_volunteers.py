@@ -18,6 +18,7 @@ from services.volunteers.application import VolunteersApplication
 from services.volunteers.domain.account import Reward
 from services.volunteers.domain.team import Team
 from services.volunteers.domain.volunteer import Organisation
+from services.volunteers.domain.wish import Wish
 from shared.eventstore import open_application
 
 VOLUNTEERS_FILE = Path(__file__).with_name("volunteers.json")
@@ -78,6 +79,8 @@ def seed_volunteers(database_url: str, city: dict[str, Any]) -> int:
 
 def _seed_wish(app: VolunteersApplication, w: dict[str, Any], levels: dict[str, str]) -> None:
     """Takes a wish as far along its flow as the file says, from wherever it stands."""
+    if app._find(Wish.id_for(w["poster"], w["key"])) is not None:
+        return  # seeded before (its wanted_by, counted from that day, would differ now)
     poster = {"actor": {"sub": w["poster"], "role": "resident", "name": ""}}
     wish, created = app.post_wish(
         node=w["node"], community=_community(w["node"], levels), poster=w["poster"],

@@ -136,15 +136,24 @@ class VolunteersApplication(BankCommands, ServiceApplication):
                   idempotency_key: str | None = None) -> tuple[Wish, bool]:
         """Returns the wish and whether this call posted it (False for a retry)."""
         wish_id = Wish.id_for(poster, idempotency_key) if idempotency_key else uuid4()
+        asked = (node, kind, text.strip(), wanted_by.isoformat())
         if idempotency_key and (earlier := self._find(wish_id)) is not None:
-            return earlier, False
+            return self._same_wish(earlier, asked), False
         wish = Wish.post(id=wish_id, node=node, community=community, poster=poster, kind=kind,
                          text=text, wanted_by=wanted_by, at=self.clock.now(), meta=meta)
         try:
             self.save(wish)
         except IntegrityError:  # the same key raced us: theirs won, ours is the retry
-            return self.get_wish(wish_id), False
+            return self._same_wish(self.get_wish(wish_id), asked), False
         return wish, True
+
+    @staticmethod
+    def _same_wish(earlier: Wish, asked: tuple[str, ...]) -> Wish:
+        if (earlier.node, earlier.kind, earlier.text,
+                datetime.fromisoformat(earlier.wanted_by).isoformat()) != asked:
+            raise Conflict("this Idempotency-Key was already used for a different wish",
+                           wish=str(earlier.id))
+        return earlier
 
     def dispatch_wish(self, wish_id: UUID, team_id: UUID | None, meta: Meta) -> Wish:
         team = None

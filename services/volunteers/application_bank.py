@@ -89,7 +89,7 @@ class BankCommands:
 
         def redeem(pair: tuple[Account, Reward]) -> bool:
             account, reward = pair
-            if account.has_made(redemption):
+            if account.made(redemption, f"reward:{reward.id}"):
                 return False
             now = self.clock.now()
             account.redeem(redemption, reward, now, meta)
@@ -125,7 +125,7 @@ class BankCommands:
 
         def give(pair: tuple[Account, Account]) -> bool:
             sender, recipient = pair
-            if sender.has_made(gift):
+            if sender.made(gift, f"gift:{to}:{points}"):
                 return False
             sender.give(gift, recipient, points, note, self.clock.now(), meta)
             return True

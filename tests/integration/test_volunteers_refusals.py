@@ -68,6 +68,16 @@ async def setup_state(svc: Service) -> dict[str, str]:
         "stock": 0})).json()["id"]
     await api.post(f"/v1/accounts/{P3}/civic-acts", headers=STAFF,
                    json={"points": 10, "node": ZHHSC, "reason": "捡拾垃圾"})
+    pen = (await api.post("/v1/rewards", headers=STAFF, json={
+        "node": HUAYUE, "code": "pen", "name": "笔", "kind": "goods", "points": 2,
+        "stock": 5})).json()["id"]
+    await eventually(lambda: api.get(f"/v1/accounts/{P3}", headers=member(P3)),
+                     lambda r: r.status_code == 200)
+    assert (await api.post(f"/v1/accounts/{P3}/redemptions", json={"reward_id": pen},
+                           headers=member(P3) | {"Idempotency-Key": "k-1"})).status_code == 201
+    assert (await api.post("/v1/wishes", headers=ELDER | {"Idempotency-Key": "k-1"}, json={
+        "node": UNIT, "kind": "repair", "text": "修门", "wanted_by":
+        (T0 + timedelta(days=1)).isoformat()})).status_code == 201
     return {"team": team, "wish": wish, "reward": reward, "opened": opened}
 
 
@@ -144,8 +154,13 @@ async def test_each_refusal_names_its_reason_and_writes_nothing(svc: Service,
          "balance of p-2 is 0"),
         ("post", f"/v1/accounts/{P3}/redemptions", member(P2), {"reward_id": reward}, 403,
          "holder"),
-        ("post", f"/v1/accounts/{P3}/gifts", member(P3), {"to": P1, "points": 11}, 409,
-         "balance of p-3 is 10"),
+        ("post", f"/v1/accounts/{P3}/redemptions", member(P3) | {"Idempotency-Key": "k-1"},
+         {"reward_id": reward}, 409, "different request"),
+        ("post", "/v1/wishes", ELDER | {"Idempotency-Key": "k-1"},
+         {"node": UNIT, "kind": "repair", "text": "修窗", "wanted_by": later}, 409,
+         "different wish"),
+        ("post", f"/v1/accounts/{P3}/gifts", member(P3), {"to": P1, "points": 9}, 409,
+         "balance of p-3 is 8"),
         ("post", f"/v1/accounts/{P3}/gifts", member(P3), {"to": P3, "points": 1}, 422,
          "someone else"),
         ("post", f"/v1/accounts/{P3}/gifts", member(P3), {"to": "stranger", "points": 1}, 404,

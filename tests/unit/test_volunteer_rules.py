@@ -183,7 +183,9 @@ def test_redemption_never_overdraws_nor_takes_stock_below_zero() -> None:
     soap.hand_out("r-2", "p-1", NOW, META)
     with pytest.raises(IllegalTransition, match="out of stock"):
         soap.hand_out("r-3", "p-1", NOW, META)
-    assert (a.balance, soap.stock, a.has_made("r-2")) == (5, 0, True)
+    assert (a.balance, soap.stock, a.made("r-2", f"reward:{soap.id}")) == (5, 0, True)
+    with pytest.raises(Conflict, match="different request"):
+        a.made("r-2", f"reward:{rice.id}")
 
 
 def test_a_gift_is_two_sides_and_the_books_balance() -> None:

@@ -45,7 +45,10 @@ class Account(TieredAggregate):
         self.node = node
         self.balance = 0
         self.credited: list[str] = []  # source keys already credited
-        self.movements: list[str] = []  # ids of redemptions and gifts already made
+        # Redemptions and gifts already made: their id, and what they were ("reward:<id>",
+        # "gift:<to>:<points>"), so a retry with the same request id is recognised, and a
+        # different request reusing it is told so.
+        self.movements: dict[str, str] = {}
 
     # -- commands -------------------------------------------------------------------------
 
@@ -66,8 +69,15 @@ class Account(TieredAggregate):
                        balance=self.balance + points, at=at.isoformat(), tier=node, meta=meta)
         return True
 
-    def has_made(self, movement_id: str) -> bool:
-        return movement_id in self.movements
+    def made(self, movement_id: str, what: str) -> bool:
+        """Was this movement made already? Refuses an id made for something else."""
+        earlier = self.movements.get(movement_id)
+        if earlier is None:
+            return False
+        if earlier != what:
+            raise Conflict("this Idempotency-Key was already used for a different request "
+                           f"({earlier})", earlier=earlier)
+        return True
 
     def redeem(self, redemption_id: str, reward: Reward, at: datetime, meta: Meta) -> None:
         self._require_funds(reward.points, f"redeem '{reward.name}'")
@@ -111,13 +121,13 @@ class Account(TieredAggregate):
     def _redeemed(self, person: str, redemption_id: str, reward_id: str, reward: str,
                   points: int, balance: int, at: str, tier: str, meta: Meta) -> None:
         self.balance -= points
-        self.movements.append(redemption_id)
+        self.movements[redemption_id] = f"reward:{reward_id}"
 
     @event("GiftSent", topic="gongzhi.account.gift_sent.v1")
     def _gift_sent(self, person: str, gift_id: str, to: str, points: int, note: str,
                    balance: int, at: str, tier: str, meta: Meta) -> None:
         self.balance -= points
-        self.movements.append(gift_id)
+        self.movements[gift_id] = f"gift:{to}:{points}"
 
     @event("GiftReceived", topic="gongzhi.account.gift_received.v1")
     def _gift_received(self, person: str, gift_id: str, sender: str, points: int, note: str,
