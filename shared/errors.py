@@ -55,5 +55,12 @@ class TooManyRequests(GongzhiError):
 
 
 class Unavailable(GongzhiError):
+    """The store (or a dependency) cannot answer now; the client should retry later."""
+
     status = 503
     title = "Service unavailable"
+    retry_after = 2  # seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 from shared import idempotency, telemetry
 from shared.auth import Principal
 from shared.batching import BatchingWriter
-from shared.db import ensure_schema, eventsourcing_env
+from shared.db import bound_store_pool, ensure_schema, eventsourcing_env
 from shared.errors import Conflict
 
 A = TypeVar("A", bound=Application)
@@ -41,6 +41,9 @@ class ServiceApplication(Application[UUID]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is not None:  # PostgreSQL (tests of the domain may use POPO)
+            bound_store_pool(datastore)
         self.writer = BatchingWriter(self._save_events, name=f"{self.name}-writer")
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:

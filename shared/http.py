@@ -22,7 +22,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared import idempotency, metrics
 from shared.auth import Principal
-from shared.errors import GongzhiError
+from shared.db import UNAVAILABLE, store_unavailable
+from shared.deadline import RequestDeadline
+from shared.errors import GongzhiError, Unavailable
 from shared.openapi import with_problems
 from shared.sessions import require_principal
 
@@ -48,6 +50,14 @@ async def _on_gongzhi_error(_: Request, exc: GongzhiError) -> JSONResponse:
                    **exc.extra)
 
 
+async def _on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not store_unavailable(exc):  # e.g. an InterfaceError that is a misuse, not an outage
+        return await _on_crash(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return await _on_gongzhi_error(request, Unavailable(
+        "the database is unavailable; nothing was written, try again shortly"))
+
+
 async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
         {"field": _where(e["loc"]), "problem": e["msg"], "type": e["type"]} for e in exc.errors()
@@ -71,6 +81,8 @@ async def _on_write_conflict(request: Request, _: IntegrityError) -> JSONRespons
 
 
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
+    if store_unavailable(exc):  # wrapped in another error on its way up
+        return await _on_store_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "Internal error", "the server failed; nothing was half-written")
 
@@ -156,7 +168,11 @@ def create_service_app(
     max_body_bytes: int,
     body_limits: dict[str, int],
     swagger_ui_dir: Path = SWAGGER_UI_DIR,
+    request_deadline: float = 4.0,
+    deadlines: dict[str, float] | None = None,
 ) -> FastAPI:
+    """`request_deadline`: seconds a request may take before its response starts (then 503);
+    `deadlines` gives slow paths (bulk imports) more."""
     app = FastAPI(
         title=f"Gongzhi {service}",
         description=description,
@@ -170,12 +186,15 @@ def create_service_app(
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(IntegrityError, _on_write_conflict)
+    for unavailable in (*UNAVAILABLE, asyncpg.InterfaceError):
+        app.add_exception_handler(unavailable, _on_store_unavailable)
     app.add_exception_handler(Exception, _on_crash)
     app.add_middleware(IdempotencyKeys)
     app.add_middleware(BodyLimit, limit=max_body_bytes, per_path=body_limits)
     metrics.configure()
     app.add_middleware(metrics.RequestMetrics, service=service)
     app.add_route("/metrics", metrics.scrape, include_in_schema=False)
+    app.add_middleware(RequestDeadline, seconds=request_deadline, per_path=deadlines or {})
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:

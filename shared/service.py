@@ -35,6 +35,7 @@ def build_service(
     routers: Sequence[APIRouter],
     application_kwargs: Callable[[Settings], dict[str, Any]] = lambda _: {},
     body_limits: dict[str, int] | None = None,
+    deadlines: dict[str, float] | None = None,
     policies: Callable[[Any], Sequence[Projection]] = lambda _: (),
     background: Callable[[FastAPI], Sequence[tuple[str, Callable[[], Awaitable[None]]]]] = (
         lambda _: ()),
@@ -90,6 +91,8 @@ def build_service(
         routers=[*routers, ops.router],
         max_body_bytes=settings.max_body_bytes,
         body_limits=body_limits or {},
+        request_deadline=settings.request_deadline_seconds,
+        deadlines=deadlines,
     )
     telemetry.instrument(app)
     return app

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     data_key: str | None = None  # urlsafe base64 of 32 bytes: AES-256-GCM for contact details
     max_body_bytes: int = 64 * 1024
+    # A request whose response has not started by then is answered 503 + Retry-After, and
+    # its command, if not yet running, is never executed (shared/deadline.py).
+    request_deadline_seconds: float = 4.0
     consumer_batch_size: int = 500
     consumer_poll_seconds: float = 0.5
     dead_letter_after: int = 3

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
             "emergency_factor": s.emergency_deadline_factor,
         },
         body_limits={"/v1/nodes/import": 8 * 1024 * 1024},
+        deadlines={"/v1/nodes/import": 120.0},  # a whole district's tree in one request
         background=background,
         ops_extra=failing_deliveries,
         setup=setup,

@@ -67,12 +67,22 @@ class IssuesApplication(ConsultationCommands, ServiceApplication):
     def catalog(self) -> Catalog:
         """The category catalog, seeded from the data file the first time it is asked for,
         kept for a few seconds: raising an issue should not read the catalog's history."""
-        with self._catalog_lock:
+        cached = self._catalog
+        if cached and time.monotonic() - cached[0] < self.CATALOG_TTL:
+            return cached[1]
+        # One thread refreshes; the others keep the catalog they have rather than queue
+        # behind it (with the store down, each would wait out its own connect timeout).
+        if not self._catalog_lock.acquire(blocking=cached is None):
+            assert cached is not None
+            return cached[1]
+        try:
             if self._catalog and time.monotonic() - self._catalog[0] < self.CATALOG_TTL:
                 return self._catalog[1]
             catalog = self._find_catalog()
             self._catalog = (time.monotonic(), catalog)
             return catalog
+        finally:
+            self._catalog_lock.release()
 
     def set_category(self, item: dict[str, Any], top_name: str | None, reason: str,
                      meta: Meta) -> Catalog:
