@@ -44,6 +44,7 @@ class ServiceApplication(Application[UUID]):
         datastore = getattr(self.recorder, "datastore", None)
         if datastore is not None:  # PostgreSQL (tests of the domain may use POPO)
             bound_store_pool(datastore)
+            _one_attempt(self.recorder, "insert_events", "select_events")
         self.writer = BatchingWriter(self._save_events, name=f"{self.name}-writer")
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
@@ -104,6 +105,17 @@ class ServiceApplication(Application[UUID]):
     def close(self) -> None:
         self.writer.stop()
         super().close()
+
+
+def _one_attempt(recorder: Any, *methods: str) -> None:
+    """eventsourcing retries a failed insert or read ten times, 0.2 s apart plus each wait for
+    a connection: with PostgreSQL down, a command was stored many seconds after its request
+    had been answered 503. Here each call makes one attempt: a stale pooled connection is
+    already replaced by the pool's pre-ping, and the client retries, knowing the outcome."""
+    for name in methods:
+        method = getattr(type(recorder), name)
+        if (plain := getattr(method, "__wrapped__", None)) is not None:
+            setattr(recorder, name, plain.__get__(recorder))
 
 
 def open_application(app_class: type[A], database_url: str, **kwargs: object) -> A:

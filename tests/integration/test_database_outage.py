@@ -53,26 +53,25 @@ def stored_titles(database_url: str) -> list[str]:
 class Load:
     """Raise issues from several clients at once and remember every answer and its time."""
 
-    api: str
+    http: httpx.AsyncClient  # made beforehand: making one blocks the loop (TLS defaults)
     answers: list[tuple[float, float, int | str, str]] = field(default_factory=list)
     stop: bool = False
 
     async def client(self, n: int) -> None:
-        async with httpx.AsyncClient(base_url=self.api, timeout=ANSWER_WITHIN) as http:
-            while not self.stop:
-                title = f"load-{n}-{uuid.uuid4().hex[:8]}"
-                sent = time.monotonic()
-                try:
-                    r = await http.post("/v1/issues", json=issue(title), headers=STAFF)
-                    status: int | str = r.status_code
-                    if r.status_code == 503:
-                        assert r.headers["Retry-After"].isdigit(), r.headers
-                        assert r.headers["content-type"] == "application/problem+json"
-                except httpx.TimeoutException:
-                    status = "timeout"
-                self.answers.append((sent, time.monotonic(), status, title))
-                if status == 503:
-                    await asyncio.sleep(0.05)
+        while not self.stop:
+            title = f"load-{n}-{uuid.uuid4().hex[:8]}"
+            sent = time.monotonic()
+            try:
+                r = await self.http.post("/v1/issues", json=issue(title), headers=STAFF)
+                status: int | str = r.status_code
+                if r.status_code == 503:
+                    assert r.headers["Retry-After"].isdigit(), r.headers
+                    assert r.headers["content-type"] == "application/problem+json"
+            except httpx.TimeoutException:
+                status = "timeout"
+            self.answers.append((sent, time.monotonic(), status, title))
+            if status == 503:
+                await asyncio.sleep(0.05)
 
     def acknowledged(self) -> list[str]:
         return [title for _, _, status, title in self.answers if status in (200, 201)]
@@ -103,16 +102,17 @@ async def outage_platform(own_server: Path, tmp_path: Path) -> AsyncIterator[tup
 async def test_postgres_stopping_under_load_gives_503s_then_recovers(
         outage_platform: tuple[str, str], own_server: Path) -> None:
     api, url = outage_platform
-    load = Load(api)
-    clients = [asyncio.create_task(load.client(n)) for n in range(6)]
-    await asyncio.sleep(1.5)
-    await asyncio.to_thread(embedded_pg.stop, own_server)
-    await asyncio.sleep(OUTAGE_SECONDS)
-    await asyncio.to_thread(embedded_pg.start, own_server)
-    back = time.monotonic()
-    await asyncio.sleep(6.0)
-    load.stop = True
-    await asyncio.gather(*clients)
+    async with httpx.AsyncClient(base_url=api, timeout=ANSWER_WITHIN) as http:
+        load = Load(http)
+        clients = [asyncio.create_task(load.client(n)) for n in range(6)]
+        await asyncio.sleep(1.5)
+        await asyncio.to_thread(embedded_pg.stop, own_server)
+        await asyncio.sleep(OUTAGE_SECONDS)
+        await asyncio.to_thread(embedded_pg.start, own_server)
+        back = time.monotonic()
+        await asyncio.sleep(6.0)
+        load.stop = True
+        await asyncio.gather(*clients)
 
     statuses = {status for _, _, status, _ in load.answers}
     assert statuses <= {200, 201, 409, 503}, statuses  # never a 500, never a timeout
