@@ -194,6 +194,10 @@ class VolunteersApplication(BankCommands, ServiceApplication):
         return self._on(lambda: self.get_wish(wish_id),
                         lambda w: w.dispute(poster, reason, self.clock.now(), meta), "the wish")
 
+    def reopen_wish(self, wish_id: UUID, reason: str, meta: Meta) -> Wish:
+        return self._on(lambda: self.get_wish(wish_id),
+                        lambda w: w.reopen(reason, self.clock.now(), meta), "the wish")
+
     def withdraw_wish(self, wish_id: UUID, poster: str, reason: str, meta: Meta) -> Wish:
         return self._on(lambda: self.get_wish(wish_id),
                         lambda w: w.withdraw(poster, reason, self.clock.now(), meta),
@@ -232,6 +236,12 @@ class VolunteersApplication(BankCommands, ServiceApplication):
         return self._on(lambda: self.get_activity(activity_id),
                         lambda a: a.sign_up(person, self.clock.now(), meta), "the activity",
                         attempts=20)
+
+    def cancel_sign_up(self, activity_id: UUID, person: str, reason: str,
+                       meta: Meta) -> Activity:
+        return self._on(lambda: self.get_activity(activity_id),
+                        lambda a: a.cancel_sign_up(person, reason, self.clock.now(), meta),
+                        "the activity", attempts=20)
 
     def record_attendance(self, activity_id: UUID, attendance: list[tuple[str, float]],
                           meta: Meta) -> Activity:

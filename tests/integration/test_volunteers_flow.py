@@ -184,3 +184,24 @@ async def test_an_account_is_loaded_from_its_snapshot_with_every_key_it_credited
         assert not credited
     finally:
         again.close()
+
+
+async def test_a_disputed_wish_reopened_earns_only_the_confirmed_service(svc: Service) -> None:
+    api = svc.api
+    await register_members(api)
+    team_id = await form_vanguard(api)
+    wish = await post_wish(api)
+    url = f"/v1/wishes/{wish['id']}"
+    ok(await api.post(f"{url}/dispatch", headers=STAFF, json={"team_id": team_id}))
+    ok(await api.post(f"{url}/claim", headers=member(P1)))
+    ok(await api.post(f"{url}/fulfil", headers=member(P1), json={"hours": 3}))
+    ok(await api.post(f"{url}/dispute", headers=ELDER, json={"reason": "还是漏水"}))
+    refused(await api.post(f"{url}/reopen", headers=member(P1), json={"reason": "r"}), 403,
+            "community staff")
+    assert ok(await api.post(f"{url}/reopen", headers=STAFF,
+                             json={"reason": "换人再修"}))["status"] == "dispatched"
+    ok(await api.post(f"{url}/claim", headers=member(P2)))
+    ok(await api.post(f"{url}/fulfil", headers=member(P2), json={"hours": 1}))
+    ok(await api.post(f"{url}/confirm", headers=ELDER, json={}))
+    assert await eventually(lambda: balance(api, P2), lambda b: b == 10) == 10
+    assert await balance(api, P1) is None  # the disputed service earned nothing

@@ -201,3 +201,30 @@ def test_a_gift_is_two_sides_and_the_books_balance() -> None:
     debits = sum(e.points for e in moved if type(e).__name__ in ("Redeemed", "GiftSent"))
     assert (credits, debits) == (42, 12)
     assert credits == debits + giver.balance + taker.balance
+
+
+def test_a_disputed_wish_goes_out_again_with_the_claim_cleared() -> None:
+    w = wish()
+    w.dispatch({"id": "t", "name": "先锋队"}, NOW, META)
+    w.claim("p-1", NOW, META)
+    with pytest.raises(IllegalTransition, match="claimed"):
+        w.reopen("r", NOW, META)
+    w.fulfil("p-1", 1, "", NOW, META)
+    w.dispute("r-1", "没修好", NOW, META)
+    w.reopen("换人再修", NOW, META)
+    assert (w.status, w.claimer, w.hours) == ("dispatched", None, None)
+    w.claim("p-2", NOW, META)
+    assert w.claimer == "p-2"
+
+
+def test_a_cancelled_sign_up_frees_its_slot() -> None:
+    a = Activity.publish(id=uuid4(), node=HOME, title="义诊", starts_at=NOW, hours=2, slots=1,
+                         at=NOW, meta=META)
+    a.sign_up("r-1", NOW, META)
+    a.cancel_sign_up("r-1", "临时有事", NOW, META)
+    a.sign_up("r-2", NOW, META)
+    with pytest.raises(IllegalTransition, match="has not signed up"):
+        a.cancel_sign_up("r-1", "", NOW, META)
+    a.record_attendance("r-2", 2, NOW, META)
+    with pytest.raises(IllegalTransition, match="already recorded"):
+        a.cancel_sign_up("r-2", "", NOW, META)

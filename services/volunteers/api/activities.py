@@ -56,6 +56,15 @@ async def sign_up(activity_id: UUID, who: CurrentPrincipal, app: Volunteers) -> 
     return _out(await run_in_threadpool(app.sign_up, activity_id, who.sub, meta(who)))
 
 
+@router.post("/{activity_id}/signups/cancel", response_model=s.ActivityOut,
+             name="cancel_sign_up")
+async def cancel_sign_up(activity_id: UUID, body: s.NoteBody, who: CurrentPrincipal,
+                         app: Volunteers) -> s.ActivityOut:
+    """Free your slot for someone else."""
+    return _out(await run_in_threadpool(app.cancel_sign_up, activity_id, who.sub, body.note,
+                                        meta(who)))
+
+
 @router.post("/{activity_id}/attendance", response_model=s.ActivityOut,
              name="record_attendance")
 async def attendance(activity_id: UUID, body: s.AttendanceBody, who: CurrentPrincipal,

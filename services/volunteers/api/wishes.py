@@ -120,6 +120,15 @@ async def dispute(wish_id: UUID, body: s.ReasonBody, who: CurrentPrincipal,
                                              meta(who)))
 
 
+@router.post("/{wish_id}/reopen", response_model=s.WishOut, name="reopen_wish")
+async def reopen(wish_id: UUID, body: s.ReasonBody, who: CurrentPrincipal,
+                 app: Volunteers) -> s.WishOut:
+    """After a dispute, staff send the wish out again (to the same team, or open)."""
+    wish = await run_in_threadpool(app.get_wish, wish_id)
+    require_staff(who, wish.node, "reopen wishes")
+    return _out(app, await run_in_threadpool(app.reopen_wish, wish_id, body.reason, meta(who)))
+
+
 @router.post("/{wish_id}/withdraw", response_model=s.WishOut, name="withdraw_wish")
 async def withdraw(wish_id: UUID, body: s.ReasonBody, who: CurrentPrincipal,
                    app: Volunteers) -> s.WishOut:

@@ -57,6 +57,17 @@ class Activity(TieredAggregate):
                                     slots=self.slots)
         self._signed_up(person=person, at=at.isoformat(), tier=self.node, meta=meta)
 
+    def cancel_sign_up(self, person: str, reason: str, at: datetime, meta: Meta) -> None:
+        """A participant who cannot come frees their slot (not once their attendance is
+        recorded)."""
+        if person not in self.participants:
+            raise IllegalTransition(f"{person} has not signed up for '{self.title}'",
+                                    person=person)
+        if person in self.attended:
+            raise IllegalTransition(f"{person}'s attendance is already recorded")
+        self._sign_up_cancelled(person=person, reason=reason, at=at.isoformat(),
+                                tier=self.node, meta=meta)
+
     def record_attendance(self, person: str, hours: float, at: datetime, meta: Meta) -> None:
         if person not in self.participants:
             raise IllegalTransition(f"{person} did not sign up for '{self.title}'",
@@ -72,6 +83,11 @@ class Activity(TieredAggregate):
     @event("SignedUp", topic="gongzhi.activity.signed_up.v1")
     def _signed_up(self, person: str, at: str, tier: str, meta: Meta) -> None:
         self.participants.append(person)
+
+    @event("SignUpCancelled", topic="gongzhi.activity.sign_up_cancelled.v1")
+    def _sign_up_cancelled(self, person: str, reason: str, at: str, tier: str,
+                           meta: Meta) -> None:
+        self.participants.remove(person)
 
     @event("Attended", topic="gongzhi.activity.attended.v1")
     def _attended(self, person: str, hours: float, at: str, tier: str, meta: Meta) -> None:

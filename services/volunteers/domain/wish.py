@@ -1,7 +1,8 @@
 """A resident's wish (心愿单): 群众点单、社区派单、党员接单.
 
 posted ─► dispatched to a team, or opened for claiming ─► claimed by one volunteer ─►
-fulfilled with the hours spent ─► confirmed (or disputed) by the resident who posted it.
+fulfilled with the hours spent ─► confirmed (or disputed) by the resident who posted it;
+a disputed wish may be sent out again by the community.
 A wish still unclaimed when its date has passed is flagged to its community, once.
 Points are not this aggregate's business: the time bank credits a confirmed wish (policy).
 """
@@ -105,6 +106,15 @@ class Wish(TieredAggregate):
         self._disputed(volunteer=self.claimer, reason=reason.strip(), at=at.isoformat(),
                        tier=self.node, meta=meta)
 
+    def reopen(self, reason: str, at: datetime, meta: Meta) -> None:
+        """After a dispute the community sends the wish out again: dispatched to the same
+        team, or open; the disputed service earned nothing and a new claim starts over."""
+        self._require("reopen", "disputed")
+        if not reason.strip():
+            raise Invalid("say why the wish goes out again", field="reason")
+        self._reopened(team=self.team, previous_claimer=self.claimer, reason=reason.strip(),
+                       at=at.isoformat(), tier=self.node, meta=meta)
+
     def withdraw(self, poster: str, reason: str, at: datetime, meta: Meta) -> None:
         self._require_poster(poster, "withdraw")
         self._require("withdraw", *UNCLAIMED)
@@ -156,6 +166,14 @@ class Wish(TieredAggregate):
     @event("Disputed", topic="gongzhi.wish.disputed.v1")
     def _disputed(self, volunteer: str, reason: str, at: str, tier: str, meta: Meta) -> None:
         self.status = "disputed"
+
+    @event("Reopened", topic="gongzhi.wish.reopened.v1")
+    def _reopened(self, team: dict[str, str] | None, previous_claimer: str | None, reason: str,
+                  at: str, tier: str, meta: Meta) -> None:
+        self.status = "dispatched" if team else "open"
+        self.claimer = None
+        self.claimed_at = None
+        self.hours = None
 
     @event("Withdrawn", topic="gongzhi.wish.withdrawn.v1")
     def _withdrawn(self, reason: str, at: str, tier: str, meta: Meta) -> None:

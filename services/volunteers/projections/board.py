@@ -95,6 +95,14 @@ class Board(Projection):
                     f"UPDATE {schema}.wishes SET {', '.join(sets)} WHERE id = $1",
                     e.subject, _STATUS[e.type], d.get("volunteer"), d.get("hours"),
                     *([business_time(e)] if stamp else []))
+            elif e.type == "gongzhi.wish.reopened.v1":
+                await conn.execute(
+                    f"UPDATE {schema}.wishes SET status = $2, claimer = NULL, claimed_at = NULL,"
+                    f" fulfilled_at = NULL, confirmed_at = NULL, hours = NULL WHERE id = $1",
+                    e.subject, "dispatched" if d.get("team") else "open")
+            elif e.type == "gongzhi.activity.sign_up_cancelled.v1":
+                await conn.execute(f"UPDATE {schema}.activities SET signed_up = signed_up - 1"
+                                   f" WHERE id = $1", e.subject)
             elif e.type == "gongzhi.wish.flagged_overdue.v1":
                 await conn.execute(f"UPDATE {schema}.wishes SET flagged_at = $2 WHERE id = $1",
                                    e.subject, business_time(e))
