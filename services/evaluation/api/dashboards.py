@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from services.evaluation.api.deps import Evaluation, Pool, require_staff_over
-from services.evaluation.api.exports import Format, export
+from services.evaluation.api.exports import EXPORT_RESPONSES, Format, export
 from services.evaluation.kpi import months
 from services.evaluation.kpi.definitions import DEPARTMENT_COLUMNS, NODE_COLUMNS, SCORE, Column
 from services.evaluation.projections import TIER_TREE
@@ -88,7 +88,8 @@ async def department_row(pool: Pool, code: str, when: Period) -> dict[str, Any]:
     return found
 
 
-@router.get("/v1/tiers/{path}/report", name="tier_report")
+@router.get("/v1/tiers/{path}/report", name="tier_report",
+            responses=EXPORT_RESPONSES)
 async def tier_report(path: Annotated[str, Path(pattern=PATH_PATTERN)], who: CurrentPrincipal,
                       pool: Pool, when: When, fmt: FormatQuery = "json") -> Any:
     """A node's month: its KPIs over its whole subtree, its composite score, and each
@@ -105,7 +106,8 @@ async def tier_report(path: Annotated[str, Path(pattern=PATH_PATTERN)], who: Cur
     return report | {"rules": when.rules}
 
 
-@router.get("/v1/departments/{code}/report", name="department_report")
+@router.get("/v1/departments/{code}/report", name="department_report",
+            responses=EXPORT_RESPONSES)
 async def department_report(code: str, who: CurrentPrincipal, pool: Pool, when: When,
                             fmt: FormatQuery = "json") -> Any:
     """A department's month: report-in timeliness, the evaluations of the tiers that

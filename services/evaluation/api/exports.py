@@ -23,6 +23,11 @@ from services.evaluation.kpi.definitions import Column
 
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# For the OpenAPI document: a table route answers JSON, or with `format` a download.
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "JSON; with format=csv or format=xlsx, the same table as a download",
+    "content": {"text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 _PERCENT = ("_rate", "_coverage", "_index")
 _NOT_IN_SHEET_NAMES = re.compile(r"[/\\\[\]:*?]")  # Excel refuses these in a sheet's name
 

@@ -18,7 +18,7 @@ from services.evaluation.api.dashboards import (
     require_may_judge_departments,
 )
 from services.evaluation.api.deps import Pool, require_staff_over
-from services.evaluation.api.exports import export
+from services.evaluation.api.exports import EXPORT_RESPONSES, export
 from services.evaluation.kpi.definitions import RANKING_COLUMNS, Column
 from services.evaluation.projections import TIER_TREE
 from shared.errors import Forbidden, NotFound
@@ -53,7 +53,8 @@ async def _parent(pool: Pool, who: Any, parent: str, doing: str) -> dict[str, An
     return node
 
 
-@router.get("/v1/rankings", name="node_ranking")
+@router.get("/v1/rankings", name="node_ranking",
+            responses=EXPORT_RESPONSES)
 async def node_ranking(parent: Parent, who: CurrentPrincipal, pool: Pool, when: When,
                        level: LevelQuery = None, fmt: FormatQuery = "json") -> Any:
     """The children of `parent` ranked by composite score, best first, with last month's
@@ -66,7 +67,8 @@ async def node_ranking(parent: Parent, who: CurrentPrincipal, pool: Pool, when: 
     return when.header() | {"parent": parent, "level": level, "rows": rows}
 
 
-@router.get("/v1/rankings/departments", name="department_ranking")
+@router.get("/v1/rankings/departments", name="department_ranking",
+            responses=EXPORT_RESPONSES)
 async def department_ranking(who: CurrentPrincipal, pool: Pool, when: When,
                              fmt: FormatQuery = "json") -> Any:
     """Every department ranked city-wide. A department's own staff see their own row."""
@@ -80,7 +82,8 @@ async def department_ranking(who: CurrentPrincipal, pool: Pool, when: When,
     return when.header() | {"rows": rows}
 
 
-@router.get("/v1/accountability", name="node_accountability")
+@router.get("/v1/accountability", name="node_accountability",
+            responses=EXPORT_RESPONSES)
 async def node_accountability(parent: Parent, who: CurrentPrincipal, pool: Pool, when: When,
                               level: LevelQuery = None, fmt: FormatQuery = "json") -> Any:
     """督办建议: the children of `parent` below a node threshold in each of the last
@@ -95,7 +98,8 @@ async def node_accountability(parent: Parent, who: CurrentPrincipal, pool: Pool,
     return when.header() | {"parent": parent, "level": level, "flagged": flagged}
 
 
-@router.get("/v1/accountability/departments", name="department_accountability")
+@router.get("/v1/accountability/departments", name="department_accountability",
+            responses=EXPORT_RESPONSES)
 async def department_accountability(who: CurrentPrincipal, pool: Pool, when: When,
                                     fmt: FormatQuery = "json") -> Any:
     """督办建议 for departments below a department threshold month after month."""

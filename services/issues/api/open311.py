@@ -37,9 +37,49 @@ from shared.eventstore import meta
 from shared.inputs import in_range
 from shared.tiers import is_valid_path, subtree_like
 
-router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 FORMATS = ("json", "xml")
 MAX_DESCRIPTION = 4000
+
+# The OpenAPI document: these routes read their form and query by hand (the spec's names,
+# the spec's errors), so what they accept and answer is written out here.
+_ANY = {"schema": {}}
+_ERRORS = {"description": "the spec's errors: a list of {code, description}, with that "
+                          "HTTP status", "content": {
+    "application/json": {"schema": {"type": "array", "items": {
+        "type": "object", "properties": {"code": {"type": "integer"},
+                                         "description": {"type": "string"}}}}},
+    "text/xml": {"schema": {"type": "string"}}}}
+
+
+def _answers(status: int = 200) -> dict[int | str, dict[str, Any]]:
+    return {status: {"description": "in the format the path names (.json or .xml)",
+                     "content": {"application/json": _ANY, "text/xml": _ANY}},
+            "4XX": _ERRORS}
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string"}}
+
+
+_REQUESTS_QUERY = {"parameters": [
+    _query("service_request_id", "comma-separated ids; when given, the others are ignored"),
+    _query("service_code", "comma-separated service codes"),
+    _query("start_date", "W3C datetime; default: 90 days before end_date"),
+    _query("end_date", "W3C datetime; default: now; at most 90 days after start_date"),
+    _query("status", "open, closed, or both comma-separated"),
+    _query("jurisdiction_id", "a tier node path: its subtree only"),
+]}
+_FORM_FIELDS = {name: {"type": "string"} for name in (
+    "api_key", "service_code", "jurisdiction_id", "lat", "long", "address_string",
+    "address_id", "email", "device_id", "account_id", "first_name", "last_name", "phone",
+    "description", "media_url")}
+_CREATE_FORM = {"requestBody": {"required": True, "content": {
+    media: {"schema": {"type": "object", "properties": _FORM_FIELDS,
+                       "required": ["api_key", "service_code", "jurisdiction_id"]}}
+    for media in ("application/x-www-form-urlencoded", "multipart/form-data")}}}
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
 
 def services(catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -103,7 +143,7 @@ async def _answer(fmt: str, make: Any) -> Response:
         return _errors(fmt, {422: 400, 409: 400}.get(exc.status, exc.status), exc.detail)
 
 
-@router.get("/services.{fmt}", name="open311_services")
+@router.get("/services.{fmt}", name="open311_services", responses=_answers())
 async def list_services(fmt: str, issues: Issues) -> Response:
     async def make(f: str) -> Response:
         catalog = await run_in_threadpool(issues.catalog)
@@ -111,7 +151,8 @@ async def list_services(fmt: str, issues: Issues) -> Response:
     return await _answer(fmt, make)
 
 
-@router.get("/services/{service_code}.{fmt}", name="open311_service_definition")
+@router.get("/services/{service_code}.{fmt}", name="open311_service_definition",
+            responses=_answers())
 async def service_definition(service_code: str, fmt: str, issues: Issues) -> Response:
     async def make(f: str) -> Response:
         if service_code not in services(await run_in_threadpool(issues.catalog)):
@@ -121,7 +162,9 @@ async def service_definition(service_code: str, fmt: str, issues: Issues) -> Res
     return await _answer(fmt, make)
 
 
-@router.post("/requests.{fmt}", name="open311_create_request")
+@router.post("/requests.{fmt}", status_code=201, name="open311_create_request",
+             responses=_answers(201),
+             openapi_extra=_CREATE_FORM)
 async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool) -> Response:
     async def make(f: str) -> Response:
         form = await request.form()
@@ -181,7 +224,8 @@ def _location(field: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-@router.get("/requests.{fmt}", name="open311_requests")
+@router.get("/requests.{fmt}", name="open311_requests", responses=_answers(),
+            openapi_extra=_REQUESTS_QUERY)
 async def list_requests(fmt: str, request: Request, issues: Issues, pool: Pool) -> Response:
     async def make(f: str) -> Response:
         q = request.query_params
@@ -194,7 +238,8 @@ async def list_requests(fmt: str, request: Request, issues: Issues, pool: Pool) 
     return await _answer(fmt, make)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", name="open311_request")
+@router.get("/requests/{service_request_id}.{fmt}", name="open311_request",
+            responses=_answers())
 async def get_request(service_request_id: str, fmt: str, issues: Issues) -> Response:
     async def make(f: str) -> Response:
         ids = _ids(service_request_id) or []
@@ -206,7 +251,7 @@ async def get_request(service_request_id: str, fmt: str, issues: Issues) -> Resp
     return await _answer(fmt, make)
 
 
-@router.get("/tokens/{token}.{fmt}", name="open311_token")
+@router.get("/tokens/{token}.{fmt}", name="open311_token", responses=_answers())
 async def token(token: str, fmt: str, issues: Issues) -> Response:
     async def make(f: str) -> Response:
         if not await run_in_threadpool(_load_many, issues, _ids(token) or []):
