@@ -133,6 +133,12 @@ def test_a_resident_cannot_open_a_neighbours_issue(page_as, console: RunningPlat
     expect(page.get_by_text(theirs["title"])).to_have_count(0)
     expect(page.get_by_text("13900002222")).to_have_count(0)
     shot(page, "issues-resident-denied")
+    # What the neighbour raised is listed near them by title and place only, to follow it
+    # rather than raise it twice; still no contact, no description.
+    page.goto("/report")
+    expect(page.locator(f"#nearby [data-id='{theirs['id']}']")).to_contain_text(theirs["title"])
+    expect(page.get_by_text("13900002222")).to_have_count(0)
+    shot(page, "issues-resident-nearby")
 
 
 def test_a_grid_worker_cannot_open_another_grids_pages(page_as, console: RunningPlatform

@@ -167,3 +167,24 @@ async def test_contact_details_stay_within_the_handling_chain(issues_api) -> Non
     assert r.status_code == 200 and r.json()["contact"] is None and PHONE not in r.text
     r = await issues_api.get(url, headers=LI)
     assert r.status_code == 403 and PHONE not in r.text
+
+
+async def test_nearby_lists_open_issues_around_a_residents_place(issues_api) -> None:
+    here = await raise_issue(issues_api, LI, title="楼道灯坏了", description="私下说的细节")
+    above = await raise_issue(issues_api, STREET, node="km.guandu.taihe", title="街道主干道积水")
+    elsewhere = await raise_issue(issues_api, WANG, node="km.guandu.taihe.minhang",
+                                  title="民航社区的事")
+    done = await raise_issue(issues_api, LI, title="已经修好的")
+    await act(issues_api, done["id"], "acknowledge")
+    await act(issues_api, done["id"], "resolve", {"resolution": "修好了"})
+
+    async def nearby() -> httpx.Response:
+        return await issues_api.get("/v1/me/nearby", headers=ZHANG)
+
+    r = await eventually(nearby, lambda r: {i["id"] for i in r.json()} >= {here["id"],
+                                                                            above["id"]}
+                         and done["id"] not in {i["id"] for i in r.json()})
+    ids = {i["id"] for i in r.json()}
+    assert elsewhere["id"] not in ids and done["id"] not in ids
+    assert "私下说的细节" not in r.text and PHONE not in r.text and "r-li" not in r.text
+    assert (await issues_api.get("/v1/me/nearby", headers=COMMUNITY)).status_code == 403

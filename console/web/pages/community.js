@@ -2,7 +2,7 @@
 // an issue, route it again (triage, classify), escalate it, merge a duplicate into it, and
 // open a consultation on it (the consultation screens are in consultation.js).
 import { route, go } from '../router.js';
-import { api } from '../api.js';
+import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
 import { h, field, values, act, section, badge } from '../ui.js';
 import { session, COMMUNITY } from '../session.js';
@@ -64,7 +64,8 @@ export async function communityActions(issue, reload) {
   if (!TRIAGERS.includes(session.role) || !['raised', 'acknowledged', 'assigned', 'reopened']
     .includes(issue.status)) return null;
   const base = `/v1/issues/${issue.id}`;
-  const post = (path, body) => api('issues', `${base}/${path}`, { body });
+  const post = (path, body) => api('issues', `${base}/${path}`, { body,
+    idempotencyKey: newKey() });
   const [tree, others] = await Promise.all([categories(),
     openIssues(session.scope).catch(() => [])]);
   const duplicates = others.filter((o) => o.id !== issue.id);

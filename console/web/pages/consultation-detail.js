@@ -3,7 +3,7 @@
 // vote, publishing the conclusion with who does what (that assigns the issue).
 import './consultation.js'; // registers /consultations/new before /consultations/:id
 import { route } from '../router.js';
-import { api } from '../api.js';
+import { api, newKey } from '../api.js';
 import { t } from '../i18n.js';
 import { h, clear, field, values, act, section, badge, fmtTime } from '../ui.js';
 import { session } from '../session.js';
@@ -47,13 +47,25 @@ async function ballotBox(c, paper) {
       e.preventDefault();
       const [proposal, choice] = e.submitter.value.split(':');
       act(e.submitter, () => api('issues', `/v1/consultations/${c.id}/votes`, { body: {
-        household: values(form).household, proposal, choice } }), t('co.voted'));
+        household: values(form).household, proposal, choice }, idempotencyKey: newKey() }),
+      t('co.voted'));
     } },
   field(t('co.household'), household),
   h('ul', { class: 'plain' }, c.proposals.map((p) => h('li', { class: 'row' },
     h('span', {}, `${p.id} ${p.title}`), CHOICES.map((ch) => h('button', { type: 'submit',
       value: `${p.id}:${ch}`, 'data-vote': `${p.id}:${ch}` }, t(`co.${ch}`)))))));
   return section(paper ? t('co.paper') : t('res.votes'), form);
+}
+
+// A proposal raised at the meeting, put to the vote while voting is open.
+function proposalForm(c, redraw) {
+  const form = h('form', { class: 'row', id: 'proposal-form', onsubmit: (e) => {
+    e.preventDefault();
+    act(form.querySelector('button'), () => api('issues', `/v1/consultations/${c.id}/proposals`,
+      { body: values(form), idempotencyKey: newKey() }).then(redraw), t('co.proposal_added'));
+  } }, field(t('co.proposal'), h('input', { name: 'title', required: true, maxlength: 200 })),
+  h('button', { type: 'submit' }, t('co.add_proposal')));
+  return section(t('co.add_proposal'), form);
 }
 
 const assignmentRow = () => h('div', { class: 'row assignment' }, assigneeInputs(),
@@ -71,7 +83,7 @@ function concludeForm(c, redraw) {
     })).filter((a) => a.id && a.task);
     act(form.querySelector('button[type=submit]'), () => api('issues',
       `/v1/consultations/${c.id}/conclude`, { body: { conclusion: values(form).conclusion,
-        adopted, assignments } }).then(redraw), t('co.concluded'));
+        adopted, assignments }, idempotencyKey: newKey() }).then(redraw), t('co.concluded'));
   } },
   field(t('co.conclusion'), h('textarea', { name: 'conclusion', required: true })),
   h('fieldset', {}, h('legend', {}, t('co.adopted')), passed.map((p) => h('label', {},
@@ -111,9 +123,11 @@ route({
         c.status === 'open' ? h('p', { class: 'muted live-note' }, t('co.live')) : null, list),
       c.status === 'open' && session.role === 'resident' ? await ballotBox(c, false) : null,
       c.status === 'open' && staff ? await ballotBox(c, true) : null,
+      c.status === 'open' && staff ? proposalForm(c, draw) : null,
       c.status === 'open' && staff ? section(t('co.close'), h('button', { id: 'close-voting',
         class: 'primary', onclick: (e) => act(e.target, () => api('issues', `${path}/close`,
-          { method: 'POST' }).then(draw), t('co.closed')) }, t('co.close'))) : null,
+          { method: 'POST', idempotencyKey: newKey() }).then(draw), t('co.closed')) },
+        t('co.close'))) : null,
       c.status === 'voting_closed' && staff ? concludeForm(c, draw) : null,
       c.conclusion ? conclusion(c) : null);
       return c;

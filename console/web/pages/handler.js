@@ -2,7 +2,7 @@
 // the issues under their scope ordered by deadline, the overdue first; on an issue,
 // acknowledge, assign, note progress with photos, resolve.
 import { route } from '../router.js';
-import { api } from '../api.js';
+import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
 import { h, field, values, act, section, table, badge } from '../ui.js';
 import { session, HANDLERS } from '../session.js';
@@ -16,7 +16,7 @@ addMessages({
     'hd.kind': '承办方类型', 'hd.who_id': '承办方编号', 'hd.who_name': '承办方名称',
     'hd.resolution': '办理结果', 'hd.evidence': '佐证照片链接（每行一个）', 'hd.acked': '已受理',
     'hd.assigned': '已派单', 'hd.noted': '进展已记录', 'hd.resolved': '已办结',
-    'hd.actions': '办理',
+    'hd.actions': '办理', 'hd.close': '结案', 'hd.closed': '已结案',
     'kind.grid_worker': '网格员', 'kind.building_head': '楼栋长', 'kind.compound_head': '小区长',
     'kind.property_company': '物业公司', 'kind.owners_committee': '业委会',
     'kind.volunteer_team': '志愿者队伍', 'kind.community_staff': '社区工作者', 'kind.department': '职能部门',
@@ -28,7 +28,7 @@ addMessages({
     'hd.who_name': 'Assignee name', 'hd.resolution': 'Resolution',
     'hd.evidence': 'Evidence photo links (one per line)', 'hd.acked': 'Acknowledged',
     'hd.assigned': 'Assigned', 'hd.noted': 'Progress noted', 'hd.resolved': 'Resolved',
-    'hd.actions': 'Handle',
+    'hd.actions': 'Handle', 'hd.close': 'Close', 'hd.closed': 'Closed',
     'kind.grid_worker': 'Grid worker', 'kind.building_head': 'Building head',
     'kind.compound_head': 'Compound head', 'kind.property_company': 'Property company',
     'kind.owners_committee': "Owners' committee", 'kind.volunteer_team': 'Volunteer team',
@@ -83,7 +83,8 @@ export function assigneeInputs() {
 // The handler's forms on an issue page, those its status allows; reload() redraws the page.
 export function handlerActions(issue, reload) {
   const base = `/v1/issues/${issue.id}`;
-  const post = (path, body) => api('issues', `${base}/${path}`, { body }).then(reload);
+  const post = (path, body) => api('issues', `${base}/${path}`, { body,
+    idempotencyKey: newKey() }).then(reload);
   const working = ['acknowledged', 'assigned', 'reopened'].includes(issue.status);
   const forms = [];
   if (issue.status === 'raised') {
@@ -106,6 +107,11 @@ export function handlerActions(issue, reload) {
       field(t('hd.evidence'), photoInput('evidence'))],
     (v) => post('resolve', { resolution: v.resolution, evidence: photoList(v.evidence) }),
     t('hd.resolved')));
+  }
+  if (issue.status === 'resolved') {
+    forms.push(actionForm('close-form', t('hd.close'), field(t('is.note'),
+      h('input', { name: 'note', maxlength: 1000 })), (v) => post('close', { note: v.note || '' }),
+    t('hd.closed')));
   }
   return forms.length ? section(t('hd.actions'), h('div', { class: 'grid2' }, forms)) : null;
 }

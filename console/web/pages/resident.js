@@ -5,7 +5,7 @@ import { api, live, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
 import { h, clear, field, values, act, section, fmtTime } from '../ui.js';
 import { session } from '../session.js';
-import { categories, statusBadge, feedTimeline, issueLink, photoInput, photoList,
+import { categories, categoryNames, statusBadge, feedTimeline, issueLink, photoInput, photoList,
   ISSUE_EVENTS } from './issue-parts.js';
 
 addMessages({
@@ -18,7 +18,9 @@ addMessages({
     'res.rate': '评价办理结果', 'res.satisfied': '满意', 'res.basically_satisfied': '基本满意',
     'res.unsatisfied': '不满意', 'res.comment': '评价说明（可不填）', 'res.rated': '感谢您的评价',
     'res.updated': '诉求有新进展：{title}', 'res.no_votes': '目前没有进行中的议事',
-    'res.following': '跟进（重复诉求已合并）',
+    'res.following': '跟进（重复诉求已合并）', 'res.cosigned': '已附议',
+    'res.nearby': '附近已有人反映', 'res.metoo': '我也遇到了', 'res.nearby_hint':
+      '如果您要说的问题已经有人反映，点“我也遇到了”即可一起跟进，不必重复提交。',
   },
   en: {
     'res.report': 'Report a problem', 'res.mine': 'My issues', 'res.votes': 'Votes',
@@ -32,6 +34,9 @@ addMessages({
     'res.rated': 'Thank you for rating', 'res.updated': 'News on your issue: {title}',
     'res.no_votes': 'No consultation is open now',
     'res.following': 'Following (a duplicate of yours was merged)',
+    'res.cosigned': 'You said "me too"', 'res.nearby': 'Already raised near you',
+    'res.metoo': 'Me too', 'res.nearby_hint':
+      'If your problem is already here, say "me too" to follow it instead of raising it again.',
   },
 });
 
@@ -78,10 +83,38 @@ function reportBody(v) {
   return body;
 }
 
+// Whether this platform's issues service takes co-signatures ("me too", 附议).
+let cosigning;
+async function canCosign() {
+  if (cosigning === undefined) {
+    const spec = await api('issues', '/openapi.json').catch(() => ({ paths: {} }));
+    cosigning = Boolean(spec.paths?.['/v1/issues/{issue_id}/cosign']);
+  }
+  return cosigning;
+}
+
+// Open problems neighbours already raised: follow one with "me too" rather than raise it twice.
+async function nearbySection() {
+  const [items, cosign, names] = await Promise.all([
+    api('issues', '/v1/me/nearby').catch(() => []), canCosign(), categoryNames()]);
+  if (!items.length) return null;
+  return section(t('res.nearby'), cosign ? h('p', { class: 'muted' }, t('res.nearby_hint')) : null,
+    h('ul', { class: 'plain', id: 'nearby' }, items.map((i) => h('li', { 'data-id': i.id },
+      h('b', {}, i.title), ' ', statusBadge(i.status), h('br'),
+      h('span', { class: 'muted' }, `${names[i.category] || i.category} · ${i.node} · `,
+        fmtTime(i.raised_at)), ' ',
+      cosign ? h('button', { type: 'button', class: 'metoo', onclick: (e) => act(e.target,
+        async () => {
+          await api('issues', `/v1/issues/${i.id}/cosign`, { method: 'POST',
+            idempotencyKey: newKey() });
+          e.target.replaceWith(h('span', { class: 'badge green' }, t('res.cosigned')));
+        }) }, t('res.metoo')) : null))));
+}
+
 route({
   path: '/report', id: 'report', nav: 'res.report', order: 10, roles: ['resident'],
   render: async (root) => {
-    const [nodes, tree] = await Promise.all([places(), categories()]);
+    const [nodes, tree, near] = await Promise.all([places(), categories(), nearbySection()]);
     const form = h('form', { id: 'report-form', class: 'stack', onsubmit: (e) => {
       e.preventDefault();
       act(form.querySelector('button[type=submit]'), async () => {
@@ -100,6 +133,7 @@ route({
     h('button', { type: 'submit', class: 'primary' }, t('res.send')));
     form.dataset.key = newKey(); // one key per form: a double tap raises one issue
     root.append(section(t('res.report'), form));
+    if (near) root.append(near);
   },
 });
 
@@ -110,7 +144,7 @@ export function rateForm(issueId, onDone) {
     const verdict = e.submitter?.value;
     act(e.submitter, async () => {
       await api('evaluation', '/v1/ratings', { body: { issue_id: issueId, verdict,
-        comment: form.comment.value.trim() } });
+        comment: form.comment.value.trim() }, idempotencyKey: newKey() });
       clear(form, h('p', { class: 'rated' }, t('res.rated')));
       if (onDone) onDone();
     });
@@ -127,7 +161,8 @@ function myIssueCard(issue) {
   return h('article', { class: 'card my-issue', 'data-id': issue.id },
     h('h3', {}, issueLink(issue), ' ', statusBadge(issue.status)),
     h('p', { class: 'muted' }, fmtTime(issue.raised_at), ' · ', issue.node,
-      issue.following === 'merged' ? ` · ${t('res.following')}` : ''),
+      issue.following === 'merged' ? ` · ${t('res.following')}` : '',
+      issue.following === 'cosigned' ? ` · ${t('res.cosigned')}` : ''),
     feedTimeline(issue.timeline),
     issue.status === 'resolved' ? rateForm(issue.id) : null);
 }

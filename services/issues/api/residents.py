@@ -16,10 +16,13 @@ from pydantic import BaseModel
 
 from services.issues.api.deps import Pool
 from services.issues.api.filters import make_cursor, read_cursor
-from services.issues.projections import RESIDENT_FEED
+from services.issues.domain.issue import OPEN
+from services.issues.projections import ISSUE_LIST, RESIDENT_FEED
 from services.issues.projections.households import memberships
+from shared.errors import Forbidden
 from shared.http import CurrentPrincipal
 from shared.sse import STREAM_RESPONSES, event_stream, start_after
+from shared.tiers import ancestors_and_self, subtree_like
 
 router = APIRouter(prefix="/v1/me", tags=["residents"])
 _S = f'"{RESIDENT_FEED.schema}"'
@@ -121,3 +124,32 @@ async def my_households(who: CurrentPrincipal, pool: Pool) -> list[MyHousehold]:
     """The households the register links the caller to (grid's register, as this service
     learned it): the ones their online ballots may count for once verified."""
     return [MyHousehold(**m) for m in await memberships(pool, who.sub)]
+
+
+class NearbyIssue(BaseModel):
+    id: str
+    title: str
+    node: str
+    category: str
+    status: str
+    raised_at: str
+
+
+@router.get("/nearby", response_model=list[NearbyIssue], name="nearby_issues")
+async def nearby(
+    who: CurrentPrincipal,
+    pool: Pool,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+) -> list[NearbyIssue]:
+    """Open issues at or near your place (your node, beneath it, or a node containing it),
+    newest first: what a neighbour may already have raised, so you can say "me too" instead
+    of raising it again. Titles and places only: no description, reporter or contact."""
+    if who.role != "resident":
+        raise Forbidden(f"a {who.role} reads issue lists, not a resident's neighbourhood")
+    rows = await pool.fetch(
+        f'SELECT id, title, node, category, status, raised_at FROM "{ISSUE_LIST.schema}".issues'
+        f" WHERE status = ANY($1::text[]) AND (node = ANY($2::text[]) OR node LIKE $3)"
+        f" ORDER BY raised_at DESC, id DESC LIMIT $4",
+        list(OPEN), ancestors_and_self(who.scope), subtree_like(who.scope), limit)
+    return [NearbyIssue(**{**dict(r), "id": str(r["id"]),
+                           "raised_at": r["raised_at"].isoformat()}) for r in rows]
