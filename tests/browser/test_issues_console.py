@@ -123,22 +123,36 @@ def test_a_grid_worker_works_the_inbox_in_deadline_order(page_as, console: Runni
     shot(page, "issues-resolved")
 
 
-def test_a_resident_cannot_open_a_neighbours_issue(page_as, console: RunningPlatform) -> None:
+def test_a_resident_cannot_open_a_neighbours_issue_but_may_say_me_too(
+        page_as, console: RunningPlatform) -> None:
     neighbour = bearer(console, "resident", HEPING, sub=f"r-nb-{uuid.uuid4().hex[:6]}")
     theirs = raise_issue(console, neighbour, f"{G03}.y017", unique("邻居的私事"),
                          contact={"name": "王大爷", "phone": "13900002222"})
-    page: Page = page_as("resident", HEPING, sub=f"r-me-{uuid.uuid4().hex[:6]}", phone=True)
+    me = f"r-me-{uuid.uuid4().hex[:6]}"
+    page: Page = page_as("resident", HEPING, sub=me, phone=True)
     page.goto(f"/issues/{theirs['id']}")
     expect(page.locator(".denied h2")).to_have_text(DENIED)
     expect(page.get_by_text(theirs["title"])).to_have_count(0)
     expect(page.get_by_text("13900002222")).to_have_count(0)
     shot(page, "issues-resident-denied")
-    # What the neighbour raised is listed near them by title and place only, to follow it
-    # rather than raise it twice; still no contact, no description.
+    # What the neighbour raised is listed near them by title and place only; "me too"
+    # follows it rather than raising it twice, and still shows no contact.
     page.goto("/report")
-    expect(page.locator(f"#nearby [data-id='{theirs['id']}']")).to_contain_text(theirs["title"])
+    near = page.locator(f"#nearby [data-id='{theirs['id']}']")
+    expect(near).to_contain_text(theirs["title"])
     expect(page.get_by_text("13900002222")).to_have_count(0)
     shot(page, "issues-resident-nearby")
+    near.locator("button.metoo").click()
+    expect(near.locator(".badge.green")).to_have_text("已附议")
+    eventually_sync(lambda: httpx.get(f"{console.url('issues')}/v1/me/issues",
+                                      headers=bearer(console, "resident", HEPING, sub=me)
+                                      ).json()["items"],
+                    lambda items: any(i["id"] == theirs["id"] for i in items), timeout=30)
+    page.goto("/mine")
+    expect(page.locator(f"[data-id='{theirs['id']}']")).to_contain_text("已附议")
+    page.goto(f"/issues/{theirs['id']}")
+    expect(page.locator("#issue-title")).to_have_text(theirs["title"])
+    expect(page.get_by_text("13900002222")).to_have_count(0)
 
 
 def test_a_grid_worker_cannot_open_another_grids_pages(page_as, console: RunningPlatform

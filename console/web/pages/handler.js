@@ -50,8 +50,9 @@ export function issueBoard(items) {
   const overdue = items.filter((i) => nextDeadline(i) && new Date(nextDeadline(i)) < now);
   return [h('p', { class: 'muted counts' }, t('hd.count', { n: items.length, o: overdue.length })),
     table([t('is.deadline'), t('is.title'), t('is.status'), t('is.category'), t('is.node'),
-      t('is.assignee')], items, (i) => [deadlineCell(i), issueLink(i), statusBadge(i.status),
-      i.category, i.node, i.assignee ? i.assignee.name || i.assignee.id : ''],
+      t('is.assignee'), t('is.cosigners')], items, (i) => [deadlineCell(i), issueLink(i),
+      statusBadge(i.status), i.category, i.node, i.assignee ? i.assignee.name || i.assignee.id
+        : '', i.cosigners || ''],
     { class: 'board', id: 'inbox' })];
 }
 

@@ -14,11 +14,11 @@ addMessages({
     'is.timeline': '办理经过', 'is.description': '描述', 'is.contact': '联系方式',
     'is.handling': '承办层级', 'is.assignee': '承办人', 'is.resolution': '办理结果',
     'is.ack_by': '受理时限', 'is.resolve_by': '办结时限', 'is.photo_urls': '照片链接（每行一个）',
-    'is.note': '说明', 'is.by': '经办', 'is.location': '地点',
+    'is.note': '说明', 'is.by': '经办', 'is.location': '地点', 'is.cosigners': '附议',
     'ev.raised': '提出', 'ev.triaged': '分派', 'ev.classified': '改类别', 'ev.acknowledged': '受理',
     'ev.assigned': '派单', 'ev.progress_noted': '进展', 'ev.resolved': '办结', 'ev.reopened': '重办',
     'ev.escalated': '上报', 'ev.supervised': '督办', 'ev.whistled': '吹哨', 'ev.merged': '合并',
-    'ev.absorbed': '并入重复诉求', 'ev.closed': '结案',
+    'ev.absorbed': '并入重复诉求', 'ev.closed': '结案', 'ev.cosigned': '附议',
   },
   en: {
     'st.raised': 'Raised', 'st.acknowledged': 'Acknowledged', 'st.assigned': 'Being handled',
@@ -30,12 +30,12 @@ addMessages({
     'is.contact': 'Contact', 'is.handling': 'Handled at', 'is.assignee': 'Assignee',
     'is.resolution': 'Resolution', 'is.ack_by': 'Acknowledge by', 'is.resolve_by': 'Resolve by',
     'is.photo_urls': 'Photo links (one per line)', 'is.note': 'Note', 'is.by': 'By',
-    'is.location': 'Location',
+    'is.location': 'Location', 'is.cosigners': 'Me too',
     'ev.raised': 'Raised', 'ev.triaged': 'Routed', 'ev.classified': 'Recategorised',
     'ev.acknowledged': 'Acknowledged', 'ev.assigned': 'Assigned', 'ev.progress_noted': 'Progress',
     'ev.resolved': 'Resolved', 'ev.reopened': 'Reopened', 'ev.escalated': 'Escalated',
     'ev.supervised': 'Supervised', 'ev.whistled': 'Whistle blown', 'ev.merged': 'Merged',
-    'ev.absorbed': 'Absorbed a duplicate', 'ev.closed': 'Closed',
+    'ev.absorbed': 'Absorbed a duplicate', 'ev.closed': 'Closed', 'ev.cosigned': 'Me too',
   },
 });
 
@@ -44,7 +44,7 @@ export const OPEN = ['raised', 'acknowledged', 'assigned', 'reopened'];
 // Every event an issue's stream may carry (its SSE `event:` names).
 export const ISSUE_EVENTS = ['raised', 'triaged', 'classified', 'acknowledged', 'assigned',
   'progress_noted', 'resolved', 'reopened', 'escalated', 'supervised', 'whistled', 'merged',
-  'absorbed', 'closed'].map((name) => `gongzhi.issue.${name}.v1`);
+  'absorbed', 'closed', 'cosigned'].map((name) => `gongzhi.issue.${name}.v1`);
 
 export function statusBadge(status) {
   const kind = { resolved: 'green', closed: 'green', raised: 'amber', reopened: 'red' }[status];

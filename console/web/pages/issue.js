@@ -20,6 +20,7 @@ function facts(issue, names) {
     [t('is.handling'), `${issue.handling_node}${issue.level ? ` (${t(`level.${issue.level}`)})`
       : ''}`],
     [t('is.raised_at'), fmtTime(issue.raised_at)],
+    [t('is.cosigners'), issue.cosigners || ''],
     [t('is.ack_by'), fmtTime(issue.ack_by)],
     [t('is.resolve_by'), fmtTime(issue.resolve_by)],
     [t('is.assignee'), issue.assignee ? `${t(`kind.${issue.assignee.kind}`)} · ${

@@ -83,32 +83,22 @@ function reportBody(v) {
   return body;
 }
 
-// Whether this platform's issues service takes co-signatures ("me too", 附议).
-let cosigning;
-async function canCosign() {
-  if (cosigning === undefined) {
-    const spec = await api('issues', '/openapi.json').catch(() => ({ paths: {} }));
-    cosigning = Boolean(spec.paths?.['/v1/issues/{issue_id}/cosign']);
-  }
-  return cosigning;
-}
-
 // Open problems neighbours already raised: follow one with "me too" rather than raise it twice.
 async function nearbySection() {
-  const [items, cosign, names] = await Promise.all([
-    api('issues', '/v1/me/nearby').catch(() => []), canCosign(), categoryNames()]);
+  const [items, names] = await Promise.all([api('issues', '/v1/me/nearby').catch(() => []),
+    categoryNames()]);
   if (!items.length) return null;
-  return section(t('res.nearby'), cosign ? h('p', { class: 'muted' }, t('res.nearby_hint')) : null,
+  return section(t('res.nearby'), h('p', { class: 'muted' }, t('res.nearby_hint')),
     h('ul', { class: 'plain', id: 'nearby' }, items.map((i) => h('li', { 'data-id': i.id },
       h('b', {}, i.title), ' ', statusBadge(i.status), h('br'),
       h('span', { class: 'muted' }, `${names[i.category] || i.category} · ${i.node} · `,
         fmtTime(i.raised_at)), ' ',
-      cosign ? h('button', { type: 'button', class: 'metoo', onclick: (e) => act(e.target,
+      h('button', { type: 'button', class: 'metoo', onclick: (e) => act(e.target,
         async () => {
           await api('issues', `/v1/issues/${i.id}/cosign`, { method: 'POST',
             idempotencyKey: newKey() });
           e.target.replaceWith(h('span', { class: 'badge green' }, t('res.cosigned')));
-        }) }, t('res.metoo')) : null))));
+        }) }, t('res.metoo'))))));
 }
 
 route({
