@@ -20,7 +20,7 @@ TEAM = "中海华山城党员先锋队"
 
 
 def wish_row(page: Page, text: str):
-    return page.locator("#wishes tbody tr", has_text=text)
+    return page.locator("#wishes li", has_text=text)
 
 
 def balance(page: Page) -> int:

@@ -1,5 +1,6 @@
-"""Seed 002's whistle case (吹哨报到) played in the browser by three signed-in people: a street
-blows a law-enforcement whistle at urban management and the police; both boards show it
+"""Seed 002's whistle case (吹哨报到) played in the browser by three signed-in people: from the
+page of a resident's illegal-construction issue, a street blows a law-enforcement whistle at
+urban management and the police; both boards show it
 with its deadline counting down; the police report in at once, urban management lets the
 deadline pass and reports in late; the street's page shows both as they happen, the late
 one marked. The deadline is the blower's own `report within` of a few seconds (the platform
@@ -27,7 +28,20 @@ def board_row(page: Page, title: str):
     return page.locator("#board tbody tr", has_text=title)
 
 
-def test_the_whistle_case_in_three_browsers(page_as) -> None:
+def raise_issue(console, title: str) -> str:
+    """A resident reports the illegal construction (through the API: the resident's screens
+    are another test's)."""
+    token, _ = session_token(console, "resident", "km.guandu.taihe.heping", sub="r-002-browser")
+    r = httpx.post(f"{console.url('issues')}/v1/issues", json={
+        "node": "km.guandu.taihe.heping.g01.y001.b01", "title": title,
+        "category": "public_affairs.illegal_construction", "channel": "app"},
+        headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.text
+    assert r.json()["handling_node"] == STREET  # triage: a street matter
+    return r.json()["id"]
+
+
+def test_the_whistle_case_in_three_browsers(page_as, console) -> None:
     urban: Page = page_as("department_staff", "km.guandu", department=URBAN, sub="cg-browser")
     police: Page = page_as("department_staff", "km.guandu", department=POLICE, sub="ga-browser")
     street: Page = page_as("street_staff", STREET, sub="s-taihe-browser")
@@ -37,11 +51,15 @@ def test_the_whistle_case_in_three_browsers(page_as) -> None:
         expect(page).to_have_url(re.compile(r"/departments/km-"))
         expect(page.locator("#stats")).to_be_visible()
 
+    # The street blows the whistle from the issue's page.
     title = f"和平路2栋楼顶违建 {uuid.uuid4().hex[:6]}"
-    street.goto("/whistles")
+    issue = raise_issue(console, title)
+    street.goto(f"/issues/{issue}")
+    street.locator("#blow-for-issue").click()
     form = street.locator("#blow")
+    expect(form.locator("[name=title]")).to_have_value(title)
+    expect(form.locator("#blow-issue")).to_contain_text(title)
     form.locator("[name=situation]").select_option("law_enforcement")
-    form.locator("[name=title]").fill(title)
     form.locator(f"input[value={URBAN}]").check()
     form.locator(f"input[value={POLICE}]").check()
     form.locator("[name=within]").fill("0.4")  # 24 seconds to report in
@@ -102,6 +120,10 @@ def test_the_whistle_case_in_three_browsers(page_as) -> None:
     expect(record.locator("li", has_text=URBAN_NAME).locator("[data-state]")).to_have_attribute(
         "data-state", "done_late")
     shot(street, "whistles-record")
+
+    # The issue's page lists the whistle blown about it.
+    street.goto(f"/issues/{issue}")
+    expect(street.locator("#issue-whistles li")).to_have_count(1)
 
 
 def test_a_department_cannot_open_another_departments_board(page_as) -> None:
@@ -191,6 +213,10 @@ def test_a_district_leader_ranks_departments_and_reads_a_board(page_as, console)
     row = leader.locator("#departments tbody tr", has_text=URBAN_NAME)
     expect(row).to_contain_text("km.guandu")
     shot(leader, "departments-ranking")
+    leader.locator("#lang").click()  # the English switch
+    expect(leader.locator("h1")).to_have_text("Departments")
+    expect(row.get_by_role("link", name="Board")).to_be_visible()
+    leader.locator("#lang").click()
     row.get_by_role("link", name="看板").click()
     expect(leader).to_have_url(re.compile(f"/departments/{URBAN}$"))
     expect(leader.locator("h1")).to_have_text(URBAN_NAME)

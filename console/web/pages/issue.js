@@ -11,6 +11,7 @@ import { categoryNames, deadlineCell, historyTimeline, photoLinks, statusBadge }
 import { handlerActions } from './handler.js';
 import { communityActions } from './community.js';
 import { rateForm } from './resident.js';
+import { whistleLinks } from './whistles.js';
 
 function facts(issue, names) {
   const rows = [
@@ -68,6 +69,7 @@ route({
         consultations.length ? section(t('co.list'), h('ul', {}, consultations.map((c) =>
           h('li', {}, h('a', { href: `/consultations/${c.id}`, 'data-link': true }, c.topic),
             ' ', badge(t(`co.st.${c.status}`)))))) : null,
+        whistleLinks(issue),
         ...actions,
         section(t('is.timeline'), historyTimeline(issue.history)));
     };

@@ -19,6 +19,7 @@ addMessages({
     'whistles.pick': '请至少选择一个部门', 'whistles.supervision': '督办：超时未报到的部门',
     'whistles.department': '部门', 'whistles.deadline': '报到期限', 'whistles.overdue_at': '超时时间',
     'whistles.show': '全部', 'whistles.only_open': '进行中', 'whistles.only_closed': '已结束',
+    'whistles.about_issue': '就此事项吹哨：',
   },
   en: {
     'whistles.title': 'Whistles', 'whistles.blow': 'Blow the whistle',
@@ -32,7 +33,7 @@ addMessages({
     'whistles.supervision': 'Supervision: departments that missed a deadline',
     'whistles.department': 'Department', 'whistles.deadline': 'Deadline',
     'whistles.overdue_at': 'Overdue at', 'whistles.show': 'All', 'whistles.only_open': 'Open',
-    'whistles.only_closed': 'Closed',
+    'whistles.only_closed': 'Closed', 'whistles.about_issue': 'About the issue:',
   },
 });
 
@@ -40,7 +41,9 @@ export const BLOWERS = ['street_staff', 'community_staff', 'admin'];
 const WATCHERS = [...BLOWERS, 'district_staff', 'city_staff'];
 const SITUATIONS = ['law_enforcement', 'key_task', 'emergency'];
 
-function blowForm(departments, names) {
+// `issue` (and `title`) in the address blow the whistle about that issue: the issue page links
+// here as /whistles?issue=<id>&title=<its title>.
+function blowForm(departments, names, issue, title) {
   const boxes = h('fieldset', { class: 'departments', id: 'departments' },
     h('legend', {}, t('whistles.departments')),
     departments.map((d) => h('label', { class: 'check' },
@@ -55,7 +58,7 @@ function blowForm(departments, names) {
       const whistle = await api('grid', '/v1/whistles', { idempotencyKey: newKey(), body: {
         node: form.node.value.trim(), situation: form.situation.value,
         title: form.title.value.trim(), departments: picked,
-        report_within_minutes: within ? Number(within) : undefined,
+        report_within_minutes: within ? Number(within) : undefined, issue_id: issue || undefined,
       } });
       toast(t('whistles.blown'), 'ok');
       go(`/whistles/${whistle.id}`);
@@ -64,7 +67,10 @@ function blowForm(departments, names) {
   field(t('whistles.node'), h('input', { name: 'node', value: session.scope, required: true })),
   field(t('whistles.situation'), h('select', { name: 'situation' },
     SITUATIONS.map((s) => h('option', { value: s }, t(`situation.${s}`))))),
-  field(t('whistles.what'), h('input', { name: 'title', required: true, maxlength: 200 })),
+  issue ? h('p', { class: 'muted', id: 'blow-issue' }, t('whistles.about_issue'), ' ',
+    h('a', { href: `/issues/${issue}`, 'data-link': true }, title || issue)) : '',
+  field(t('whistles.what'), h('input', { name: 'title', required: true, maxlength: 200,
+    value: title || '' })),
   boxes,
   field(t('whistles.within'), h('input', { name: 'within', type: 'number', min: '0.01',
     step: 'any' })),
@@ -97,6 +103,19 @@ function supervisionSection(rows, names) {
     fmtTime(s.deadline), fmtTime(s.overdue_at), summonsBadge(s)], { id: 'supervision' }));
 }
 
+// For the issue page: the whistles blown about an issue, and for a street or community that
+// covers it, a link to blow one (吹哨) with the issue named.
+export function whistleLinks(issue) {
+  const blown = issue.whistles || [];
+  const may = BLOWERS.includes(session.role) && issue.status !== 'closed';
+  if (!blown.length && !may) return null;
+  const q = new URLSearchParams({ issue: issue.id, title: issue.title });
+  return section(t('whistles.title'), h('ul', { id: 'issue-whistles' }, blown.map((id) => h('li',
+    {}, h('a', { href: `/whistles/${id}`, 'data-link': true }, `${t('whistle.title')} ${
+      id.slice(0, 8)}`)))), may ? h('a', { href: `/whistles?${q}`, 'data-link': true,
+    id: 'blow-for-issue', class: 'button' }, t('whistles.blow')) : '');
+}
+
 route({
   path: '/whistles', id: 'whistles', nav: 'whistles.title', order: 30, roles: WATCHERS,
   render: async (root, _, query) => {
@@ -118,7 +137,9 @@ route({
         class: (status || '') === s ? 'on' : '' }, t(key))));
     root.append(h('h1', {}, t('whistles.title')));
     root.append(await modePanel(scope));
-    if (BLOWERS.includes(session.role)) root.append(blowForm(here, names));
+    if (BLOWERS.includes(session.role)) {
+      root.append(blowForm(here, names, query.issue, query.title));
+    }
     root.append(section(t('whistles.record'), filters, record));
     if (['street_staff', 'district_staff', 'city_staff', 'admin'].includes(session.role)) {
       const rows = await api('grid', `/v1/nodes/${scope}/supervision`);

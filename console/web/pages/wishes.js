@@ -4,7 +4,7 @@
 import { route } from '../router.js';
 import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, clear, table, field, section, act, fmtTime, badge, toast } from '../ui.js';
+import { h, clear, field, section, act, fmtTime, badge, toast } from '../ui.js';
 import { session, STAFF } from '../session.js';
 
 addMessages({
@@ -120,14 +120,19 @@ function actions(w, teams, reload) {
   return '';
 }
 
-function wishTable(rows, teams, reload) {
-  return table([t('wishes.text'), t('wishes.kind'), t('wishes.node'), t('wishes.wanted_by'),
-    t('wishes.status'), t('wishes.team'), t('wishes.claimer'), t('wishes.action')], rows, (w) => [
-    w.text, t(`wish.kind.${w.kind}`), w.node, fmtTime(w.wanted_by),
-    [h('span', { class: 'wish-status', 'data-status': w.status }, t(`wish.status.${w.status}`)),
-      w.flagged ? [' ', badge(t('wishes.flagged'), 'red')] : null],
-    w.team_name || (w.team && w.team.name) || '', w.claimer || '', actions(w, teams, reload)],
-  { id: 'wishes' });
+// Cards, not a table: residents and volunteers read their wishes on a phone.
+function wishList(rows, teams, reload) {
+  if (!rows.length) return h('p', { class: 'empty' }, t('app.none'));
+  return h('ul', { class: 'cards', id: 'wishes' }, rows.map((w) => h('li', { class: 'card',
+    'data-wish': w.id },
+  h('p', { class: 'row' }, h('b', {}, w.text)),
+  h('p', { class: 'row muted' }, t(`wish.kind.${w.kind}`), ` · ${w.node} · ${t('wishes.wanted_by')} `,
+    fmtTime(w.wanted_by)),
+  h('p', { class: 'row' }, h('span', { class: 'wish-status badge', 'data-status': w.status },
+    t(`wish.status.${w.status}`)), w.flagged ? badge(t('wishes.flagged'), 'red') : '',
+  w.team_name ? h('span', {}, `${t('wishes.team')}: ${w.team_name}`) : '',
+  w.claimer ? h('span', {}, `${t('wishes.claimer')}: ${w.claimer}`) : ''),
+  h('div', { class: 'row' }, actions(w, teams, reload)))));
 }
 
 route({
@@ -142,7 +147,7 @@ route({
     const reload = async (answer) => {
       for (let i = 0; i < 20; i += 1) {
         const rows = await load();
-        clear(box, wishTable(rows, teams, reload));
+        clear(box, wishList(rows, teams, reload));
         if (!answer || rows.some((w) => w.id === answer.id && w.status === answer.status)) return;
         await new Promise((resolve) => { setTimeout(resolve, 500); });
       }
