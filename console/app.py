@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from console.proxy import forward
+from console.proxy import forward, no_cookie_jar
 from shared.http import problem
 
 WEB = Path(__file__).parent / "web"
@@ -45,7 +45,8 @@ def create_app(upstreams: dict[str, str] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = httpx.Timeout(connect=3.0, read=None, write=30.0, pool=5.0)  # SSE: no read cap
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                     cookies=no_cookie_jar()) as client:
             app.state.client = client
             yield
 

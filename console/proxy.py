@@ -7,6 +7,8 @@ and answers are streamed so server-sent events flow through unbuffered.
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -20,6 +22,14 @@ _HOP = frozenset({
     "transfer-encoding", "upgrade", "host", "content-length",
 })
 RETRY_AFTER_SECONDS = 5
+
+
+def no_cookie_jar() -> CookieJar:
+    """For the one client every browser's requests share: it must never keep a cookie an
+    answer sets (httpx keeps them by default), or the session set for the last person who
+    signed in would ride along on the next visitor's requests. Cookies pass through as the
+    headers they are, each browser sending its own."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _forward_headers(request: Request) -> list[tuple[bytes, bytes]]:
