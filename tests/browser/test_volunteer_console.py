@@ -47,9 +47,14 @@ def test_a_wish_from_post_to_points_in_the_time_bank(page_as) -> None:
     shot(resident, "wishes-posted")
 
     staff.goto("/wishes")
+    staff.locator("#wish-filters").get_by_role("link", name="待派单").click()
+    expect(staff).to_have_url(re.compile(r"/wishes\?status=posted$"))
     row = wish_row(staff, text)
     row.locator("select[name=team]").select_option(label=TEAM)
     row.get_by_role("button", name="派单").click()
+    expect(row).to_have_count(0)  # no longer waiting for dispatch
+    staff.locator("#wish-filters").get_by_role("link", name="已派单").click()
+    row = wish_row(staff, text)
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "dispatched")
     expect(row).to_contain_text(TEAM)
     shot(staff, "wishes-dispatched")

@@ -16,7 +16,7 @@ addMessages({
     'wishes.dispatch': '派单', 'wishes.open_it': '公开认领', 'wishes.claim': '接单',
     'wishes.fulfil': '已完成', 'wishes.hours': '服务时长（小时）', 'wishes.confirm': '确认完成',
     'wishes.dispute': '有异议', 'wishes.withdraw': '撤回', 'wishes.reason': '原因',
-    'wishes.flagged': '逾期未认领', 'wishes.done': '已办理',
+    'wishes.flagged': '逾期未认领', 'wishes.done': '已办理', 'wishes.all': '全部',
     'wish.kind.errand': '跑腿代办', 'wish.kind.companionship': '陪伴聊天', 'wish.kind.repair': '维修',
     'wish.kind.meal_delivery': '送餐', 'wish.kind.medical_escort': '陪诊',
     'wish.kind.cleaning': '打扫', 'wish.kind.tutoring': '辅导', 'wish.kind.other': '其他',
@@ -33,7 +33,7 @@ addMessages({
     'wishes.dispatch': 'Dispatch', 'wishes.open_it': 'Open to all', 'wishes.claim': 'Claim',
     'wishes.fulfil': 'Fulfilled', 'wishes.hours': 'Hours served', 'wishes.confirm': 'Confirm',
     'wishes.dispute': 'Dispute', 'wishes.withdraw': 'Withdraw', 'wishes.reason': 'Reason',
-    'wishes.flagged': 'Unclaimed past its date', 'wishes.done': 'Done',
+    'wishes.flagged': 'Unclaimed past its date', 'wishes.done': 'Done', 'wishes.all': 'All',
     'wish.kind.errand': 'Errand', 'wish.kind.companionship': 'Companionship',
     'wish.kind.repair': 'Repair', 'wish.kind.meal_delivery': 'Meal delivery',
     'wish.kind.medical_escort': 'Medical escort', 'wish.kind.cleaning': 'Cleaning',
@@ -148,7 +148,10 @@ route({
       for (let i = 0; i < 20; i += 1) {
         const rows = await load();
         clear(box, wishList(rows, teams, reload));
-        if (!answer || rows.some((w) => w.id === answer.id && w.status === answer.status)) return;
+        const listed = rows.find((w) => w.id === answer?.id);
+        // Done when the list shows the answer, or no longer holds a wish the filter now hides.
+        if (!answer || (listed ? listed.status === answer.status
+          : query.status && query.status !== answer.status)) return;
         await new Promise((resolve) => { setTimeout(resolve, 500); });
       }
       toast(t('app.loading'));
@@ -156,6 +159,11 @@ route({
     await reload();
     root.append(h('h1', {}, t('wishes.title')));
     if (session.role === 'resident') root.append(postForm(reload));
-    root.append(section(t('wishes.list'), box));
+    const shown = query.status || '';
+    const filters = h('div', { class: 'row', id: 'wish-filters' }, ['', 'posted', 'open',
+      'dispatched', 'claimed', 'fulfilled'].map((st) => h('a', { href: st ? `/wishes?status=${st}`
+      : '/wishes', 'data-link': true, class: shown === st ? 'on' : '' },
+    st ? t(`wish.status.${st}`) : t('wishes.all'))));
+    root.append(section(t('wishes.list'), filters, box));
   },
 });
