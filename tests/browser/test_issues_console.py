@@ -73,6 +73,9 @@ def test_my_issues_follow_the_handling_live(page_as, console: RunningPlatform) -
     expect(card.locator(".timeline")).to_contain_text("已受理")
     expect(page.locator(".live-note")).to_contain_text(issue["title"])
     shot(page, "issues-resident-mine-live")
+    page.locator("#lang").click()  # the English switch
+    expect(page.locator("h2", has_text="My issues")).to_be_visible()
+    expect(card.locator(".badge")).to_have_text("Acknowledged")
 
 
 def test_a_grid_worker_works_the_inbox_in_deadline_order(page_as, console: RunningPlatform
@@ -171,3 +174,39 @@ def test_a_grid_worker_cannot_open_another_grids_pages(page_as, console: Running
     # A resident's screens are not a grid worker's, nor the other way round.
     page.goto("/report")
     expect(page.locator(".denied h2")).to_have_text(DENIED)
+
+
+def test_community_staff_merge_reclassify_and_escalate(page_as, console: RunningPlatform
+                                                       ) -> None:
+    first = raise_issue(console, bearer(console, "resident", HEPING, sub="r-lane-1"),
+                        f"{G03}.y017", unique("后巷垃圾堆积"))
+    again = raise_issue(console, bearer(console, "resident", HEPING, sub="r-lane-2"),
+                        f"{G03}.y017", unique("后巷垃圾没人清"))
+    staff = bearer(console, "community_staff", HEPING)
+    listed(console, staff, HEPING, first["id"])
+    listed(console, staff, HEPING, again["id"])
+
+    page: Page = page_as("community_staff", HEPING, sub="cs-heping-browser", name="和平路社区")
+    page.goto("/triage")
+    expect(page.locator("#inbox .issue-title", has_text=first["title"])).to_be_visible()
+    shot(page, "issues-triage")
+    page.locator("#inbox .issue-title", has_text=again["title"]).click()
+    # The duplicate goes into the first: the page moves to the one that stays.
+    page.locator("#merge-form [name=into]").select_option(first["id"])
+    page.locator("#merge-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(f"/issues/{first['id']}$"))
+    expect(page.locator("#issue-title")).to_have_text(first["title"])
+    expect(page.locator(".timeline")).to_contain_text("并入重复诉求")
+
+    page.locator("#classify-form [name=category]").select_option("environment.back_lane")
+    page.locator("#classify-form button[type=submit]").click()
+    expect(page.locator(".facts")).to_contain_text("背街小巷保洁")
+    page.locator("#escalate-form [name=reason]").fill("涉及多个小区，需要街道协调")
+    page.locator("#escalate-form button[type=submit]").click()
+    expect(page.locator("#handling-node")).to_have_text("km.guandu.taihe")
+    shot(page, "issues-community-actions")
+
+    street: Page = page_as("street_staff", "km.guandu.taihe", sub="ss-taihe-browser")
+    street.goto(f"/issues/{first['id']}")
+    expect(street.locator(".timeline")).to_contain_text("涉及多个小区，需要街道协调")
+    expect(street.locator("#escalate-form")).to_be_visible()  # theirs to pass on now

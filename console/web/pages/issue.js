@@ -18,8 +18,8 @@ function facts(issue, names) {
     [t('is.status'), [statusBadge(issue.status), ' ', deadlineCell(issue)]],
     [t('is.category'), names[issue.category] || issue.category],
     [t('is.node'), issue.node],
-    [t('is.handling'), `${issue.handling_node}${issue.level ? ` (${t(`level.${issue.level}`)})`
-      : ''}`],
+    [t('is.handling'), h('span', { id: 'handling-node' }, issue.handling_node)],
+    [t('is.level'), issue.level ? t(`level.${issue.level}`) : ''],
     [t('is.raised_at'), fmtTime(issue.raised_at)],
     [t('is.cosigners'), issue.cosigners || ''],
     [t('is.ack_by'), fmtTime(issue.ack_by)],
