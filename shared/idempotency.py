@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from shared.errors import Conflict
 
@@ -38,12 +38,15 @@ class Command:
     key: str
     digest: Any = field(repr=False)
     actor: str | None = None
+    # This attempt: a route that changes one aggregate twice must not take its own first
+    # change for an earlier attempt's.
+    attempt: str = field(default_factory=lambda: uuid4().hex)
 
     def stamp(self, actor: str) -> dict[str, str]:
         """What the command's events carry (read when the route calls `meta`, after FastAPI
         has read the whole body)."""
         self.actor = actor
-        return {"key": self.key, "request": self.digest.hexdigest()}
+        return {"key": self.key, "request": self.digest.hexdigest(), "attempt": self.attempt}
 
 
 _current: ContextVar[Command | None] = ContextVar("gongzhi_command", default=None)
@@ -74,6 +77,8 @@ def done_before(events: Iterable[Any]) -> bool:
         meta = getattr(event, "meta", None) or {}
         stamped = meta.get("idempotency")
         if not stamped or stamped.get("key") != command.key:
+            continue
+        if stamped.get("attempt") == command.attempt:
             continue
         if (meta.get("actor") or {}).get("sub") != command.actor:
             continue
