@@ -184,6 +184,52 @@ def _projections_of(bootstrap_module: object) -> dict:
     return {p.schema: p for p in getattr(bootstrap_module, "PROJECTIONS", ())}
 
 
+@app.command("dead-letters")
+def dead_letters(
+    action: Annotated[str, typer.Argument(help="list | replay | drop")],
+    read_model: Annotated[str | None, typer.Argument(
+        help="replay, drop: the schema that parked it, e.g. issues_policy_rated")] = None,
+    letter_id: Annotated[int | None, typer.Argument(help="replay, drop: its id")] = None,
+    all_states: Annotated[bool, typer.Option("--all", help="list: replayed and dropped too")]
+    = False,
+    home: Home = Path(".gongzhi"),
+) -> None:
+    """Messages read models and reactions parked: list them, replay one (its service applies
+    it within seconds, exactly once), or drop one for good."""
+    import json
+
+    from shared.db import connect, resolve_database_url
+    from shared.projections import dead_letters as letters
+
+    if action not in ("list", "replay", "drop"):
+        raise typer.BadParameter("list, replay or drop", param_hint="ACTION")
+    if action != "list" and (read_model is None or letter_id is None):
+        raise typer.BadParameter(f"{action} needs READ_MODEL and LETTER_ID")
+    url = resolve_database_url(_settings(home))
+
+    async def go() -> str:
+        conn = await connect(url, name="gongzhi-dead-letters")
+        try:
+            schemas = await letters.schemas_with_dead_letters(conn)
+            if action == "list":
+                states = letters.STATES if all_states else ("parked", "replay")
+                found = await letters.list_letters(conn, schemas, states)
+                return "\n".join(json.dumps(x, ensure_ascii=False) for x in found)
+            if read_model not in schemas:
+                raise typer.BadParameter(f"no read model '{read_model}' parks messages here; "
+                                         f"known: {', '.join(schemas)}")
+            state = await letters.mark(conn, read_model, letter_id,
+                                       "replay" if action == "replay" else "dropped")
+            if state is None:
+                raise typer.BadParameter(f"no dead letter {letter_id} in {read_model}")
+            return f"{read_model} {letter_id}: {state}"
+        finally:
+            await conn.close()
+
+    if out := asyncio.run(go()):
+        typer.echo(out)
+
+
 @app.command()
 def subscribe(
     department: Annotated[str, typer.Option(help="the department code, e.g. km-cgj")],

@@ -64,7 +64,8 @@ async def read_model_status(pool: asyncpg.Pool, runner: Any, embedded: bool,
     async with pool.acquire() as conn:
         tracked = {r["stream"]: r["position"] for r in await conn.fetch(
             f'SELECT stream, position FROM "{schema}".tracking')}
-        parked = await conn.fetchval(f'SELECT count(*) FROM "{schema}".dead_letters')
+        parked = await conn.fetchval(f'SELECT count(*) FROM "{schema}".dead_letters '
+                                     f"WHERE state IN ('parked', 'replay')")
         streams = []
         for service in runner.projection.streams:
             if not embedded:
@@ -95,7 +96,8 @@ async def dead_letters(pool: asyncpg.Pool, schemas: list[str], limit: int) -> li
         for schema in schemas:
             for r in await conn.fetch(
                     f'SELECT id, stream, position, error, attempts, message, parked_at '
-                    f'FROM "{schema}".dead_letters ORDER BY id DESC LIMIT $1', limit):
+                    f'FROM "{schema}".dead_letters '
+                    f"WHERE state IN ('parked', 'replay') ORDER BY id DESC LIMIT $1", limit):
                 message = json.loads(r["message"]) if r["message"] else None
                 meta = (message or {}).get("meta") or {}
                 out.append({

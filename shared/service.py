@@ -20,6 +20,7 @@ from shared.bus.transports import consumers_for
 from shared.db import create_pool, resolve_database_url
 from shared.eventstore import open_application
 from shared.http import create_service_app
+from shared.projections.dead_letters import router as dead_letters_router
 from shared.projections.projection import Projection
 from shared.projections.runner import running
 from shared.relay import Relay
@@ -69,6 +70,7 @@ def build_service(
                 [*projections, *policies(app.state.application)], app.state.pool,
                 lambda schema: consumers_for(settings, url, group=schema),
                 dead_letter_after=settings.dead_letter_after,
+                patience=settings.reaction_patience_seconds,
             ) as runners:
                 app.state.runners = runners
                 # Background work starts once the read models it queries exist.
@@ -88,7 +90,7 @@ def build_service(
         service=service,
         description=description,
         lifespan=lifespan,
-        routers=[*routers, ops.router],
+        routers=[*routers, ops.router, dead_letters_router],
         max_body_bytes=settings.max_body_bytes,
         body_limits=body_limits or {},
         request_deadline=settings.request_deadline_seconds,

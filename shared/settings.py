@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_poll_seconds: float = 0.5
     dead_letter_after: int = 3
+    # A reaction waits this long for what it needs (a tier-tree copy catching up) before
+    # its event is parked; transient failures (database down, conflicts) are retried for ever.
+    reaction_patience_seconds: float = 600.0
     kafka_bootstrap: str = "127.0.0.1:9092"
     # Prefix of topics (`<ns>.<service>`) and consumer groups (`<ns>.<read model>`): several
     # districts, or test runs, can share one cluster without reading each other's events.

@@ -15,6 +15,11 @@ import asyncpg
 from shared.bus.envelope import Envelope
 
 
+class NotYet(Exception):
+    """What this event needs has not arrived yet (a copy of another service's data behind):
+    the runner retries the event with backoff instead of parking it."""
+
+
 class Projection(ABC):
     schema: ClassVar[str]  # e.g. "issues_tier_summary"; read routes query it by this name
     streams: ClassVar[tuple[str, ...]]  # the services whose events it reads

@@ -7,8 +7,13 @@ Exactly-once effects rest on three checks inside that transaction:
   aggregate is skipped (the relay may publish an event twice, at two offsets);
 - an advisory lock per schema, so two replicas, or a rebuild swapping schemas, never
   interleave their transactions.
-A batch that fails is retried message by message; a message that fails `dead_letter_after`
-times is parked in the dead-letter table with its error, and the stream goes on.
+A batch that fails is retried message by message. A failure that says nothing about the
+message — the database unavailable, a write conflict, something the event needs not arrived
+yet (`NotYet`) — is retried with capped backoff until it succeeds (what is missing gets
+`patience` seconds, then the message is parked). A message that fails otherwise
+`dead_letter_after` times is parked in the dead-letter table with its error, and the stream
+goes on. Operators replay or drop parked messages (`replay`, and `gongzhi dead-letters`); a
+replay applies a message once: it and the row's new state commit together.
 """
 
 from __future__ import annotations
@@ -17,15 +22,20 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict
 
 import asyncpg
+from eventsourcing.persistence import IntegrityError
 
 from shared import supervise, telemetry
 from shared.bus.consumer import ConsumerFactory
 from shared.bus.envelope import Delivery, Envelope
-from shared.projections.projection import Projection
+from shared.db import store_unavailable
+from shared.errors import Conflict
+from shared.projections.projection import NotYet, Projection
 
 log = logging.getLogger("gongzhi.projections")
 
@@ -47,7 +57,23 @@ CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
     message text,
     parked_at timestamptz NOT NULL DEFAULT now()
 );
+-- parked, replay (asked for; the running service applies it), replayed, dropped
+ALTER TABLE {schema}.dead_letters ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'parked';
+ALTER TABLE {schema}.dead_letters ADD COLUMN IF NOT EXISTS resolved_at timestamptz;
 """
+
+MAX_BACKOFF_SECONDS = 5.0
+REPLAY_POLL_SECONDS = 2.0
+
+
+def transient(exc: BaseException) -> bool:
+    """A failure worth waiting out: it says nothing about the message itself."""
+    return store_unavailable(exc) or isinstance(exc, (IntegrityError, Conflict, NotYet))
+
+
+def backoff(attempt: int) -> float:
+    """0.1 s doubling to 5 s, with jitter so replicas do not retry in step."""
+    return min(MAX_BACKOFF_SECONDS, 0.1 * 2 ** min(attempt, 10)) * random.uniform(0.5, 1.0)
 
 
 class ProjectionRunner:
@@ -59,12 +85,14 @@ class ProjectionRunner:
         *,
         schema: str | None = None,
         dead_letter_after: int = 3,
+        patience: float = 600.0,
     ) -> None:
         self.projection = projection
         self.pool = pool
         self.consumers = consumers
         self.schema = schema or projection.schema
         self.dead_letter_after = dead_letter_after
+        self.patience = patience  # how long a NotYet is waited for before parking
         self.applied = 0  # events applied by this process, for benchmarks and logs
 
     @property
@@ -84,13 +112,19 @@ class ProjectionRunner:
         return {r["stream"]: r["position"] for r in rows}
 
     async def run(self) -> None:
-        """Follow the streams forever; a follower that dies is restarted from its positions."""
+        """Follow the streams forever; a follower that dies is restarted from its positions.
+        Alongside, apply the replays operators asked for."""
 
         async def follow() -> None:
             await self.prepare()
             await self._consume(follow=True)
 
-        await supervise.forever(f"projection {self.schema}", follow)
+        async def replays() -> None:
+            await asyncio.sleep(REPLAY_POLL_SECONDS)
+            await self.replay_requested()
+
+        await asyncio.gather(supervise.forever(f"projection {self.schema}", follow),
+                             supervise.forever(f"replays {self.schema}", replays))
 
     async def catch_up(self) -> int:
         """Apply everything up to the current head, then return how many events applied."""
@@ -114,16 +148,27 @@ class ProjectionRunner:
                 await self._apply_alone(delivery)
 
     async def _apply_alone(self, delivery: Delivery) -> None:
-        error: Exception | None = None
-        for attempt in range(1, self.dead_letter_after + 1):
+        failures = attempt = 0
+        first_not_yet: float | None = None
+        while True:
+            attempt += 1
             try:
                 await self._apply([delivery])
                 return
             except Exception as exc:
-                error = exc
-                await asyncio.sleep(0.05 * attempt)
-        assert error is not None
-        await self._park(delivery, error)
+                if isinstance(exc, NotYet):
+                    first_not_yet = first_not_yet or time.monotonic()
+                    if time.monotonic() - first_not_yet > self.patience:
+                        return await self._park(delivery, exc)
+                if transient(exc):
+                    log.warning("%s@%d on %s: %s; retrying", delivery.stream, delivery.offset,
+                                self.schema, exc)
+                    await asyncio.sleep(backoff(attempt))
+                    continue
+                failures += 1
+                if failures >= self.dead_letter_after:
+                    return await self._park(delivery, exc)
+                await asyncio.sleep(0.05 * failures)
 
     async def _apply(self, batch: Sequence[Delivery]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -173,9 +218,9 @@ class ProjectionRunner:
         for e in events:
             latest[e.subject] = max(e.seq, latest.get(e.subject, 0))
         await conn.execute(
-            f"INSERT INTO {self._q}.applied_versions (subject, seq) "
+            f"INSERT INTO {self._q}.applied_versions AS a (subject, seq) "
             f"SELECT * FROM unnest($1::text[], $2::bigint[]) "
-            f"ON CONFLICT (subject) DO UPDATE SET seq = EXCLUDED.seq",
+            f"ON CONFLICT (subject) DO UPDATE SET seq = GREATEST(a.seq, EXCLUDED.seq)",
             list(latest), list(latest.values()),
         )
 
@@ -209,6 +254,38 @@ class ProjectionRunner:
             )
             await self._record_positions(conn, [delivery])
 
+    async def replay(self, letter_id: int) -> str:
+        """Apply a parked message now, once: the effect and the row's new state commit in one
+        transaction, and a row no longer `parked` (or `replay`) is left alone. Returns the
+        row's state afterwards: replayed, dropped, or unreadable (no message was kept)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
+            row = await conn.fetchrow(
+                f"SELECT state, message FROM {self._q}.dead_letters WHERE id = $1 FOR UPDATE",
+                letter_id)
+            if row is None:
+                raise LookupError(f"no dead letter {letter_id} in {self.schema}")
+            if row["state"] not in ("parked", "replay"):
+                return row["state"]
+            if row["message"] is None:
+                return "unreadable"
+            envelope = Envelope(**json.loads(row["message"]))
+            await self.projection.apply(conn, self._q, [envelope])
+            await self._record_versions(conn, [envelope])
+            await conn.execute(f"UPDATE {self._q}.dead_letters SET state = 'replayed', "
+                               f"resolved_at = now() WHERE id = $1", letter_id)
+        log.info("replayed dead letter %d on %s", letter_id, self.schema)
+        return "replayed"
+
+    async def replay_requested(self) -> int:
+        """Replay what operators asked for from outside this process (`gongzhi dead-letters
+        replay` marks rows `replay`)."""
+        ids = await self.pool.fetch(
+            f"SELECT id FROM {self._q}.dead_letters WHERE state = 'replay' ORDER BY id")
+        for r in ids:
+            await self.replay(r["id"])
+        return len(ids)
+
 
 @contextlib.asynccontextmanager
 async def running(
@@ -217,11 +294,13 @@ async def running(
     consumers_for: Callable[[str], ConsumerFactory],
     *,
     dead_letter_after: int = 3,
+    patience: float = 600.0,
 ) -> AsyncIterator[list[ProjectionRunner]]:
     """Run each projection in its own supervised task for the life of the block;
     `consumers_for(schema)` gives each its consumers (on Kafka, its own group)."""
     runners = [
-        ProjectionRunner(p, pool, consumers_for(p.schema), dead_letter_after=dead_letter_after)
+        ProjectionRunner(p, pool, consumers_for(p.schema), dead_letter_after=dead_letter_after,
+                         patience=patience)
         for p in projections
     ]
     for runner in runners:

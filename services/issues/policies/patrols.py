@@ -42,7 +42,7 @@ class RaisePatrolProblems(IssuesPolicy):
                                  category=problem["category"], channel="grid_patrol",
                                  location=None, photos=[], contact=None)
                 meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
-                placement = await self.place(conn, problem["node"])
+                placement = await self.placement(conn, problem["node"])
                 await run_in_threadpool(self.issues.raise_issue, cmd,
                                         reporter=e.data["worker"], meta=meta,
                                         placement=placement,

@@ -34,7 +34,7 @@ class ReopenUnsatisfied(IssuesPolicy):
             if e.type != RATED or e.data.get("verdict") != "unsatisfied":
                 continue
             meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
-            placement = await self.place(conn, e.data["node"])  # the rating names the node
+            placement = await self.placement(conn, e.data["node"])  # the rating names the node
             try:
                 await run_in_threadpool(self.issues.reopen_after_rating, UUID(e.data["issue_id"]),
                                         int(e.data["round"]), e.subject, placement, meta)
