@@ -3,7 +3,6 @@ Patrols are read back by node subtree and by worker from the patrols read model.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
+from shared.inputs import Instant
 from shared.tiers import PATH_PATTERN
 
 router = APIRouter(prefix="/v1/patrols", tags=["patrols (巡查)"])
@@ -78,8 +78,8 @@ async def list_patrols(
                                       description="subtree (default: the caller's scope)")] = None,
     worker: Annotated[str | None, Query(pattern=STAFF_ID_PATTERN,
                                         description="only this worker's patrols")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[Instant | None, Query()] = None,
+    until: Annotated[Instant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Patrols at the node or beneath it, newest first; `worker` narrows to one worker."""
