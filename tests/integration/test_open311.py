@@ -113,3 +113,18 @@ async def test_unknown_requests_and_formats(open311: str) -> None:
             "start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"})
         assert r.status_code == 400 and "90 days" in r.json()[0]["description"]
 
+
+
+async def test_a_create_retried_with_an_idempotency_key_creates_one_request(
+        open311: str, settings: Settings) -> None:
+    form = {"api_key": RESIDENT_KEY, "service_code": "environment.garbage",
+            "jurisdiction_id": BUILDING, "lat": "25.02", "long": "102.74",
+            "description": "垃圾三天没有清运"}
+    async with httpx.AsyncClient() as client:
+        answers = [await client.post(f"{open311}/requests.json", data=form,
+                                     headers={"Idempotency-Key": "311-retry-1"})
+                   for _ in range(2)]
+    assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
+    assert answers[0].json()[0]["service_request_id"] == answers[1].json()[0][
+        "service_request_id"]
+    assert count_events(settings.database_url, "issues") == 2  # raised and triaged, once

@@ -31,6 +31,7 @@ from services.issues.domain.catalog import Catalog
 from services.issues.domain.issue import OPEN, STATUSES, Issue
 from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST
+from shared import idempotency
 from shared.auth import verify
 from shared.errors import GongzhiError, NotFound
 from shared.eventstore import meta
@@ -77,7 +78,12 @@ _FORM_FIELDS = {name: {"type": "string"} for name in (
 _CREATE_FORM = {"requestBody": {"required": True, "content": {
     media: {"schema": {"type": "object", "properties": _FORM_FIELDS,
                        "required": ["api_key", "service_code", "jurisdiction_id"]}}
-    for media in ("application/x-www-form-urlencoded", "multipart/form-data")}}}
+    for media in ("application/x-www-form-urlencoded", "multipart/form-data")}},
+    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                    "description": "not in the spec, honoured as on every write: a retry "
+                                   "answers the request the first attempt created",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 128,
+                               "pattern": "^[\\x20-\\x7e]+$"}}]}
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
@@ -195,8 +201,10 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
                          category=code, channel="app", location=location,
                          photos=[field["media_url"]] if "media_url" in field else [],
                          contact=contact)
+        retry = idempotency.current()  # the spec has no key; a client may still send one
         issue, _ = await run_in_threadpool(issues.raise_issue, cmd, reporter=who.sub,
-                                           meta=meta(who), placement=placement)
+                                           meta=meta(who), placement=placement,
+                                           idempotency_key=retry.key if retry else None)
         return _render(f, "service_requests", "request", [{
             "service_request_id": str(issue.id), "service_notice": "已受理,将由网格和社区处理",
             "account_id": field.get("account_id")}], status=201)
