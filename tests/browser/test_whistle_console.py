@@ -126,6 +126,44 @@ def test_the_whistle_case_in_three_browsers(page_as, console) -> None:
     expect(street.locator("#issue-whistles li")).to_have_count(1)
 
 
+def test_a_department_works_an_issue_assigned_to_it(page_as, console) -> None:
+    """The board's other half: an issue the community assigned to urban management, its
+    resolve-by deadline ticking; a progress note, then the resolution."""
+    def as_(role: str, scope: str, **kw: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {session_token(console, role, scope, **kw)[0]}"}
+
+    title = f"后巷垃圾堆积 {uuid.uuid4().hex[:6]}"
+    issues = f"{console.url('issues')}/v1/issues"
+    r = httpx.post(issues, json={"node": "km.guandu.taihe.heping.g01", "title": title,
+                                 "category": "environment.garbage", "channel": "app"},
+                   headers=as_("resident", "km.guandu.taihe.heping", sub="r-garbage-browser"))
+    assert r.status_code == 201, r.text
+    base = f"{issues}/{r.json()['id']}"
+    community = as_("community_staff", "km.guandu.taihe.heping")
+    assert httpx.post(f"{base}/acknowledge", json={}, headers=community).is_success
+    assert httpx.post(f"{base}/assign", headers=community, json={
+        "assignee": {"kind": "department", "id": URBAN, "name": URBAN_NAME}}).is_success
+    urban = as_("department_staff", "km.guandu", department=URBAN)
+    eventually_sync(lambda: httpx.get(issues, params={"open": "true"}, headers=urban).json(),
+                    lambda page: any(i["title"] == title for i in page["items"]))
+
+    page: Page = page_as("department_staff", "km.guandu", department=URBAN)
+    page.goto("/department")
+    row = page.locator("#assigned-issues tbody tr", has_text=title)
+    expect(row.locator(".countdown")).to_contain_text("剩余")
+    row.locator("input[name=text]").fill("已安排明早清运")
+    row.get_by_role("button", name="记录进展").click()
+    expect(page.locator(".toast.ok")).to_contain_text("进展已记录")
+    shot(page, "department-board-issues")
+    row.locator("input[name=text]").fill("已清运完毕")
+    row.get_by_role("button", name="办结").click()
+    expect(row).to_have_count(0)
+    done = httpx.get(base, headers=urban).json()
+    assert done["status"] == "resolved"
+    assert [h["type"].split(".")[2] for h in done["history"]][-2:] == ["progress_noted",
+                                                                        "resolved"]
+
+
 def test_a_department_cannot_open_another_departments_board(page_as) -> None:
     police: Page = page_as("department_staff", "km.guandu", department=POLICE)
     police.goto(f"/departments/{URBAN}")

@@ -1,6 +1,7 @@
 // A department's board (职能部门): the whistles that summon it, each deadline ticking, where
-// its staff report in (报到) and complete; the issues assigned to it; its report-in figures,
-// the evaluations the streets gave it and its monthly rank. The board follows the
+// its staff report in (报到) and complete; the issues assigned to it, with progress and
+// resolution (department-issues.js); its report-in figures, the evaluations the streets gave
+// it and its monthly rank. The board follows the
 // department's own event stream; leaders above it read the same board without the buttons.
 import { route, go } from '../router.js';
 import { api, live, newKey } from '../api.js';
@@ -8,6 +9,7 @@ import { addMessages, t } from '../i18n.js';
 import { h, clear, table, section, act, fmtTime, ticking, badge } from '../ui.js';
 import { session } from '../session.js';
 import { departmentNames, summonsBadge } from './summons.js';
+import { assignedIssues } from './department-issues.js';
 
 addMessages({
   zh: {
@@ -20,8 +22,7 @@ addMessages({
     'department.overdue': '超时', 'department.on_time_rate': '按时率',
     'department.report_minutes': '平均报到(分钟)', 'department.score': '综合得分',
     'department.of': '共 {n} 个部门', 'department.means': '平均分', 'department.no_rank': '本月暂无考核数据',
-    'department.action': '操作', 'department.issue_status': '状态',
-    'department.raised_at': '上报时间', 'department.resolve_by': '办结期限',
+    'department.action': '操作',
   },
   en: {
     'department.title': 'Department board', 'department.summons': 'Whistles summoning us',
@@ -35,8 +36,6 @@ addMessages({
     'department.report_minutes': 'Mean report-in (min)', 'department.score': 'Score',
     'department.of': 'of {n} departments', 'department.means': 'Means',
     'department.no_rank': 'No KPI figures this month yet', 'department.action': 'Action',
-    'department.issue_status': 'Status', 'department.raised_at': 'Raised',
-    'department.resolve_by': 'Resolve by',
   },
 });
 
@@ -136,16 +135,11 @@ route({
     live('grid', `/v1/departments/${code}/stream`, () => reload().catch(() => {}), undefined,
       STREAM_EVENTS);
     const [issues, evaluations, rank] = await Promise.all([
-      mine ? api('issues', '/v1/issues', { params: { open: true } }) : null,
+      mine ? assignedIssues(h('div', {})) : null,
       api('evaluation', `/v1/departments/${code}/evaluations`), rankPart(code)]);
     root.append(h('h1', {}, names[code] || code),
       section(t('department.summons'), boardBox),
-      issues ? section(t('department.issues'), table([t('whistles.what'),
-        t('department.issue_status'), t('whistle.node'), t('department.raised_at'),
-        t('department.resolve_by')], issues.items, (i) => [
-        h('a', { href: `/issues/${i.id}`, 'data-link': true }, i.title), i.status, i.node,
-        fmtTime(i.raised_at), i.resolve_by ? ticking(i.resolve_by) : ''],
-      { id: 'assigned-issues' })) : '',
+      issues ? section(t('department.issues'), issues) : '',
       h('div', { class: 'grid2' }, section(t('department.stats'), statsBox),
         section(t('department.rank'), rank)),
       section(t('department.evaluations'), evaluationsPart(evaluations)));

@@ -40,6 +40,17 @@ def require_may_handle(who: Principal, issue: Issue, doing: str) -> None:
     who.require_scope(issue.node, doing)
 
 
+def require_may_work_on(who: Principal, issue: Issue, doing: str) -> None:
+    """Progress notes and resolution: the tier staff who handle issues, and the department an
+    issue is assigned to (its board lists it; 干事 is then the department's work)."""
+    if who.role == "department_staff":
+        assignee = issue.assignee or {}
+        if assignee.get("kind") == "department" and assignee.get("id") == who.department:
+            return
+        raise Forbidden(f"department staff {doing} only on issues assigned to their department")
+    require_may_handle(who, issue, doing)
+
+
 def may_see(who: Principal, issue: Issue) -> bool:
     if who.role == "resident":
         return who.sub in issue.reporters  # the reporter, and those of merged duplicates
