@@ -17,10 +17,13 @@ BUILDING = "km.guandu.taihe.heping.g01.y001.b01"
 
 def test_gongzhi_up_serves_the_demo_city_end_to_end(tmp_path: Path) -> None:
     with gongzhi_up(tmp_path) as gz:
+        # Demo people to sign in to the console as, with the development password.
+        assert "u-km-heping-g03" in gz.printed and "'gongzhi-demo'" in gz.printed
         for service in SERVICES:
             assert gz.url(service) in gz.printed
-            assert httpx.get(f"{gz.url(service)}/openapi.json").status_code == 200
-            assert httpx.get(f"{gz.url(service)}/docs").status_code == 200
+            # The first OpenAPI document is built on request: seconds on a busy machine.
+            assert httpx.get(f"{gz.url(service)}/openapi.json", timeout=60).status_code == 200
+            assert httpx.get(f"{gz.url(service)}/docs", timeout=60).status_code == 200
         issues = gz.url("issues")
         resident = gz.token("resident", "km.guandu.taihe.heping", "--sub", "r-100")
         leader = gz.token("district_staff", "km.guandu")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.grid.api.signin import is_trusted_proxy
 from services.grid.signin import codes, passwords
 from services.grid.signin.throttle import ADDRESS, LOGIN
 from shared.errors import Invalid
@@ -109,3 +110,11 @@ def test_passwords_hash_verify_and_obey_the_rules() -> None:
     passwords.check_new_password(passwords.DEMO_PASSWORD, "li", "development")
     with pytest.raises(Invalid, match="production"):
         passwords.check_new_password(passwords.DEMO_PASSWORD, "li", "production")
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    trusted = "127.0.0.1,::1,172.16.0.0/12"
+    assert is_trusted_proxy("127.0.0.1", trusted) and is_trusted_proxy("::1", trusted)
+    assert is_trusted_proxy("172.18.0.5", trusted)
+    assert not is_trusted_proxy("203.0.113.9", trusted)
+    assert not is_trusted_proxy("testclient", trusted)  # not an address at all

@@ -9,6 +9,7 @@ Also `PUT /v1/people/{staff_id}/login`: who sets a person's login and password.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import math
 import time
 from datetime import datetime, timedelta
@@ -133,13 +134,22 @@ def _clock_now(grid: GridApplication) -> datetime:
 def client_address(request: Request, settings: Settings) -> str:
     """The caller's address; behind a trusted proxy (the console), the one it forwarded."""
     peer = request.client.host if request.client else "unknown"
-    trusted = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
     # Only the last hop is the proxy's own word: earlier values (or an earlier header the
     # browser sent itself) are whatever the client claimed.
     forwarded = request.headers.getlist("x-forwarded-for")
-    if forwarded and peer in trusted:
+    if forwarded and is_trusted_proxy(peer, settings.trusted_proxies):
         return forwarded[-1].split(",")[-1].strip() or peer
     return peer
+
+
+def is_trusted_proxy(peer: str, trusted: str) -> bool:
+    """`trusted`: comma-separated addresses or networks (a container network: 172.16.0.0/12)."""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(entry.strip(), strict=False)
+               for entry in trusted.split(",") if entry.strip())
 
 
 def _start_session(response: Response, request: Request, who: Principal) -> SessionOut:
