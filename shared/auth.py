@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import jwt
 
 from shared.errors import Forbidden, Unauthorized
-from shared.tiers import is_valid_path, is_within
+from shared.scope import reaches
+from shared.tiers import is_valid_path
 
 STAFF_ROLES = (
     "grid_worker",
@@ -46,7 +47,7 @@ class Principal:
         return self.role in STAFF_ROLES or self.role == "admin"
 
     def covers(self, node: str) -> bool:
-        return self.role == "admin" or is_within(node, self.scope)
+        return reaches(self, [node])  # the one scope rule (shared/scope.py)
 
     def require_scope(self, node: str, doing: str) -> None:
         if not self.covers(node):
@@ -108,9 +109,24 @@ def verify(secret: str, token: str) -> Principal:
             raise Unauthorized(f"the token's '{claim}' claim is not a string")
     if claims["role"] not in ROLES:
         raise Unauthorized(f"the token names an unknown role {claims['role']!r}")
-    if not is_valid_path(claims["scope"]):
-        raise Unauthorized(f"the token's scope {claims['scope']!r} is not a tier path")
+    _require_well_formed(claims)
     return Principal(
         sub=claims["sub"], role=claims["role"], scope=claims["scope"],
         name=claims.get("name", ""), department=claims.get("dept"), csrf=claims.get("csrf"),
     )
+
+
+def _require_well_formed(claims: dict) -> None:
+    """A signed token still names a real scope: a tier path (never "", "%" or a number) and,
+    for department staff, a department code. Whether they exist is checked against the
+    service's read models (shared/vouch.py)."""
+    scope, dept = claims["scope"], claims.get("dept")
+    if not isinstance(scope, str) or not is_valid_path(scope):
+        raise Unauthorized(f"the token's scope {scope!r} is not a tier path like "
+                           "'km.guandu.taihe'", field="scope")
+    if not isinstance(claims["sub"], str) or not claims["sub"]:
+        raise Unauthorized("the token names no subject", field="sub")
+    if dept is not None and not isinstance(dept, str):
+        raise Unauthorized(f"the token's department {dept!r} is not a code", field="dept")
+    if claims["role"] == "department_staff" and not dept:
+        raise Unauthorized("a department staff token must name its department", field="dept")

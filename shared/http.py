@@ -251,7 +251,10 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     bearer = credentials.credentials if credentials else None
-    return require_principal(request, request.app.state.jwt_secret, bearer)
+    who = require_principal(request, request.app.state.jwt_secret, bearer)
+    # The scope and department must exist, by this service's read models (shared/vouch.py).
+    await request.app.state.vouch.check(request.app.state.pool, who)
+    return who
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -25,6 +25,7 @@ from shared.projections.projection import Projection
 from shared.projections.runner import running
 from shared.relay import Relay
 from shared.settings import Settings
+from shared.vouch import Vouch
 
 
 def build_service(
@@ -34,6 +35,7 @@ def build_service(
     application: type[Application],
     projections: Sequence[Projection],
     routers: Sequence[APIRouter],
+    vouch: Vouch,
     application_kwargs: Callable[[Settings], dict[str, Any]] = lambda _: {},
     body_limits: dict[str, int] | None = None,
     deadlines: dict[str, float] | None = None,
@@ -47,7 +49,8 @@ def build_service(
     events with commands on this service's application; `background(app)` names long-running
     steps (watchers, senders) to keep alive. All start with the app and stop with it.
     `setup(app)` runs once the pool is open, before any request: tables a service keeps
-    outside its event store and read models (grid's sign-in state)."""
+    outside its event store and read models (grid's sign-in state).
+    `vouch` checks every token's scope and department against this service's read models."""
     service = application.name
 
     @asynccontextmanager
@@ -56,6 +59,7 @@ def build_service(
         app.state.settings = settings
         app.state.ops_extra = ops_extra
         app.state.jwt_secret = settings.secret("jwt_secret")
+        app.state.vouch = vouch
         app.state.application = await run_in_threadpool(
             open_application, application, url, **application_kwargs(settings)
         )

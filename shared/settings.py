@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For is believed (the console's proxy): throttling counts failed
     # sign-ins per client address, and behind a proxy every request comes from the proxy.
     trusted_proxies: str = "127.0.0.1,::1"
+    # Hosts webhooks may be sent to although they are local or private (and over plain
+    # http), comma-separated; none by default (services/grid/webhook_urls.py).
+    webhook_allow_hosts: str = ""
 
     def secret(self, name: Literal["jwt_secret", "data_key"]) -> str:
         value = getattr(self, name)

@@ -36,7 +36,12 @@ def is_within(path: str, scope: str) -> bool:
     return path == scope or path.startswith(scope + ".")
 
 
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (PostgreSQL's default escape is `\\`): user
+    input never becomes a wildcard, so `%` matches a percent sign and nothing else."""
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
 def subtree_like(path: str) -> str:
-    """A LIKE pattern matching the strict descendants of `path` (labels hold no % or _ risk
-    beyond `_`, which we escape)."""
-    return path.replace("_", r"\_") + ".%"
+    """A LIKE pattern matching the strict descendants of `path`, whatever `path` holds."""
+    return escape_like(path) + ".%"

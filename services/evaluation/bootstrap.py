@@ -8,10 +8,11 @@ from fastapi import FastAPI
 
 from services.evaluation.api import ROUTERS
 from services.evaluation.application import EvaluationApplication
-from services.evaluation.projections import PROJECTIONS
+from services.evaluation.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
 from shared.clock import Clock
 from shared.service import build_service
 from shared.settings import Settings
+from shared.vouch import Vouch
 
 __all__ = ["PROJECTIONS", "create_app"]  # `gongzhi rebuild` finds the read models here
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Ratings, department evaluations, surveys, tier KPIs and rankings (评事).",
         application=EvaluationApplication,
         projections=PROJECTIONS,
+        vouch=Vouch(TIER_TREE.schema, DEPARTMENTS.schema),
         routers=ROUTERS,
         application_kwargs=lambda s: {"clock": clock},
     )

@@ -14,16 +14,18 @@ from services.grid.api.signin import people as signin_people_router
 from services.grid.api.signin import router as signin_router
 from services.grid.api.whistles import router as whistles_router
 from services.grid.application import GridApplication
-from services.grid.projections import PROJECTIONS
+from services.grid.projections import PROJECTIONS, TIER_TREE, WHISTLES
 from services.grid.signin import store as signin_store
 from services.grid.signin.codes import CodeSender, load_sender
 from services.grid.watcher import check_once
+from services.grid.webhook_urls import allow_list
 from services.grid.webhooks import WEBHOOKS, WebhookSender, failing_deliveries
 from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings
 from shared.supervise import every
+from shared.vouch import Vouch
 
 __all__ = ["PROJECTIONS", "create_app"]  # `gongzhi rebuild` finds the read models here
 
@@ -40,7 +42,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
 
     def background(app: FastAPI):
         grid: GridApplication = app.state.application
-        sender = WebhookSender(app.state.pool, grid.webhook_secret)
+        sender = WebhookSender(app.state.pool, grid.webhook_secret,
+                               allow_hosts=allow_list(settings.webhook_allow_hosts))
         return [
             ("deadline watcher",
              every(settings.watch_seconds, lambda: check_once(grid, app.state.pool))),
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         "modes, and whistles (吹哨报到) with deadlines, supervision and subscriptions.",
         application=GridApplication,
         projections=PROJECTIONS,
+        vouch=Vouch(TIER_TREE.schema, WHISTLES.schema),  # grid's own departments
         policies=lambda _: [WEBHOOKS],
         routers=[nodes_router, whistles_router, departments_router, patrols_router,
                  people_router, households_router, party_router, signin_people_router,

@@ -28,6 +28,7 @@ import httpx
 from starlette.concurrency import run_in_threadpool
 
 from services.grid.projections.whistles import BLOWN, _public, concerned
+from services.grid.webhook_urls import Refused, pinned, require_public_now
 from shared.bus.envelope import Envelope
 from shared.ops import trace_id
 from shared.projections.projection import Projection
@@ -123,8 +124,10 @@ class WebhookSender:
     read from the Department aggregates in grid's own store: they never leave it."""
 
     def __init__(self, pool: asyncpg.Pool, secret_of: Callable[[str, str], str], *,
-                 timeout: float = 10.0, lease_seconds: float = LEASE_SECONDS) -> None:
+                 timeout: float = 10.0, lease_seconds: float = LEASE_SECONDS,
+                 allow_hosts: frozenset[str] = frozenset()) -> None:
         self.pool = pool
+        self.allow_hosts = allow_hosts  # GONGZHI_WEBHOOK_ALLOW_HOSTS
         self.secret_of = secret_of  # (department, hook id) -> secret
         self.timeout = timeout
         self.lease_seconds = lease_seconds
@@ -147,11 +150,16 @@ class WebhookSender:
         secret = await run_in_threadpool(self.secret_of, row["department"], row["hook_id"])
         status, error = None, None
         try:
-            response = await client.post(row["url"], content=body, headers={
+            # Where the name points now, checked and pinned: never a private address.
+            address = await require_public_now(row["url"], self.allow_hosts)
+            url, host, tls = (row["url"], {}, {}) if address is None else pinned(row["url"],
+                                                                                 address)
+            response = await client.post(url, content=body, extensions=tls, headers={
                 "Content-Type": "application/cloudevents+json; charset=utf-8",
                 "Gongzhi-Signature": sign(secret, body),
                 "Gongzhi-Delivery": str(row["id"]),
                 "Gongzhi-Event-Id": row["event_id"],
+                **host,
             })
             status = response.status_code
             ok = 200 <= status < 300
@@ -159,6 +167,8 @@ class WebhookSender:
                 error = f"HTTP {status}: {response.text[:200]}"
         except httpx.HTTPError as exc:
             ok, error = False, f"{type(exc).__name__}: {exc}"
+        except Refused as exc:
+            ok, error = False, f"refused: {exc}"
         attempts = row["attempts"] + 1
         if ok:
             await self.pool.execute(

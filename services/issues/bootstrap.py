@@ -14,13 +14,14 @@ from services.issues.api.search import router as search_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
 from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
-from services.issues.projections import PROJECTIONS
+from services.issues.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
 from services.issues.watcher import check_once
 from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
 from shared.settings import Settings
 from shared.supervise import every
+from shared.vouch import Vouch
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Residents' issues from raising to closing, and tier summaries.",
         application=IssuesApplication,
         projections=PROJECTIONS,
+        vouch=Vouch(TIER_TREE.schema, DEPARTMENTS.schema),
         policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues),
                                  ReopenUnsatisfied(issues)],
         routers=[categories_router, search_router, issues_router, tiers_router, open311_router,

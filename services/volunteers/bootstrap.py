@@ -14,12 +14,13 @@ from services.volunteers.api.volunteers import router as volunteers_router
 from services.volunteers.api.wishes import router as wishes_router
 from services.volunteers.application import VolunteersApplication
 from services.volunteers.policies import CreditProbeReports, CreditService, CreditTeamIssues
-from services.volunteers.projections import PROJECTIONS
+from services.volunteers.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
 from services.volunteers.watcher import check_once
 from shared.clock import Clock
 from shared.service import build_service
 from shared.settings import Settings
 from shared.supervise import every
+from shared.vouch import Vouch
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         application=VolunteersApplication,
         projections=PROJECTIONS,
+        vouch=Vouch(TIER_TREE.schema, DEPARTMENTS.schema),
         policies=lambda volunteers: [CreditService(volunteers), CreditTeamIssues(volunteers),
                                      CreditProbeReports(volunteers)],
         routers=[volunteers_router, teams_router, wishes_router, activities_router,

@@ -31,6 +31,12 @@ async def issues_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             lambda: client.get("/v1/tiers/km.guandu.guanshang/summary", headers=admin),
             lambda r: r.status_code == 200,
         )
+        # Department tokens are vouched for by the departments copy, which may lag the tree.
+        await eventually(
+            lambda: client.get("/v1/issues", headers=bearer("department_staff", "km.guandu",
+                                                            department="km-cgj")),
+            lambda r: r.status_code == 200,
+        )
         yield client
 
 

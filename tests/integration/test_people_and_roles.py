@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.grid.application import GridApplication, NodeSpec
+from services.grid.application import DepartmentSpec, GridApplication, NodeSpec
 from services.grid.bootstrap import create_app
 from shared.bus.envelope import from_stored
 from shared.clock import ManualClock
@@ -19,7 +19,7 @@ from shared.eventstore import open_application
 from shared.sealing import Sealer
 from shared.settings import Settings
 from tests.conftest import DATA_KEY
-from tests.utils.city import SMALL_CITY, SYSTEM
+from tests.utils.city import DEPARTMENTS, SMALL_CITY, SYSTEM
 from tests.utils.serve import serve
 from tests.utils.store import count_events, stored_events
 from tests.utils.tokens import bearer
@@ -56,11 +56,14 @@ async def api(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.Asy
     app = open_app(settings, clock)
     try:
         app.register_nodes(SMALL_CITY, SYSTEM)
+        app.register_departments([DepartmentSpec(**d) for d in DEPARTMENTS], SYSTEM)
     finally:
         app.close()
     async with serve(create_app(settings, clock=clock)) as client:
         await eventually(lambda: client.get(f"/v1/nodes/{U1}", headers=ADMIN),
                          lambda r: r.status_code == 200)
+        await eventually(lambda: client.get("/v1/departments", headers=ADMIN),
+                         lambda r: len(r.json()) == len(DEPARTMENTS))
         yield client
 
 
@@ -312,7 +315,7 @@ async def test_who_may_register_and_read_history(api: httpx.AsyncClient,
     r = await api.post("/v1/people", json={"staff_id": "u-x", "name": "x",
                                            "home": "km.guandu.nowhere"}, headers=ADMIN)
     assert_problem(r, 404, "unknown tier node")
-    assert count_events(settings.database_url, "grid") == len(SMALL_CITY)
+    assert count_events(settings.database_url, "grid") == len(SMALL_CITY) + len(DEPARTMENTS)
 
     # Street and district staff manage the tiers below them; roles are public, history is
     # for staff.

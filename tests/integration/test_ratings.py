@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from services.evaluation.bootstrap import create_app as evaluation_app
+from services.evaluation.projections import DEPARTMENTS as DEPARTMENTS_COPY
 from services.evaluation.projections import RESOLUTIONS, TIER_TREE
 from services.grid.bootstrap import create_app as grid_app
 from services.issues.bootstrap import create_app as issues_app
@@ -77,6 +78,9 @@ async def evaluating(settings: Settings, *, issues: bool = True,
         p = Evaluating(ev, clock, settings)
         await p.holds(f'SELECT count(*) FROM "{TIER_TREE.schema}".nodes',
                       lambda n: n == len(SMALL_CITY))
+        # Department tokens are vouched for by the departments copy.
+        await p.holds(f'SELECT count(*) FROM "{DEPARTMENTS_COPY.schema}".departments',
+                      lambda n: n == len(DEPARTMENTS))
         if issues:
             p.issues = await stack.enter_async_context(serve(issues_app(settings, clock=clock)))
             await eventually(lambda: p.issues.get(f"/v1/tiers/{SMALL_CITY[-1].path}/summary",
@@ -89,6 +93,8 @@ async def evaluating(settings: Settings, *, issues: bool = True,
                 assert r.status_code == 201, r.text
             await eventually(lambda: p.grid.get("/v1/departments", headers=ADMIN),
                              lambda r: len(r.json()) == len(DEPARTMENTS), timeout=30)
+            await eventually(lambda: p.grid.get("/v1/nodes/km.guandu.taihe", headers=STREET),
+                             lambda r: r.status_code == 200, timeout=30)
         yield p
 
 

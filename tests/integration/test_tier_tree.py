@@ -78,10 +78,17 @@ async def test_a_bad_import_is_refused_whole(grid: httpx.AsyncClient, settings: 
 
 
 async def test_only_tree_keepers_within_scope_import(grid: httpx.AsyncClient) -> None:
-    r = await import_csv(grid, CSV, who=bearer("street_staff", "km.guandu.taihe"))
+    street = bearer("street_staff", "km.guandu.taihe")
+    # Before the tree holds its node, a street token names nothing: it is refused outright.
+    r = await import_csv(grid, CSV, who=street)
+    assert r.status_code == 401 and "not a node of the tier tree" in r.text
+    assert (await import_csv(grid, CSV)).status_code == 200
+    await eventually(lambda: grid.get("/v1/nodes/km.guandu.taihe", headers=street),
+                     lambda r: r.status_code == 200)
+    r = await import_csv(grid, CSV, who=street)
     assert r.status_code == 403 and "may change the tier tree" in r.text
-    r = await import_csv(grid, CSV, who=bearer("district_staff", "km.xishan"))
-    assert r.status_code == 403 and "outside that scope" in r.text
+    r = await import_csv(grid, CSV, who=bearer("district_staff", "km.guandu"))
+    assert r.status_code == 403 and "outside that scope" in r.text  # the CSV holds 'km'
 
 
 async def test_a_json_import_works_and_bad_json_is_422(grid: httpx.AsyncClient) -> None:

@@ -41,7 +41,10 @@ async def illegal_construction_case(platform: Platform) -> None:
     base = f"/v1/issues/{issue['id']}"
     # Triage by the catalog: illegal construction is beyond a community, the street handles it.
     assert issue["handling_node"] == "km.guandu.taihe" and issue["level"] == "street"
-    assert (await issues.post(f"{base}/acknowledge", json={}, headers=COMMUNITY)).is_success
+    # The community is below the handling tier: it may not take the street's issue on.
+    assert (await issues.post(f"{base}/acknowledge", json={}, headers=COMMUNITY)
+            ).status_code == 403
+    assert (await issues.post(f"{base}/acknowledge", json={}, headers=STREET)).is_success
 
     r = await grid.post("/v1/whistles", headers=STREET, json={
         "node": "km.guandu.taihe", "situation": "law_enforcement", "title": "和平路2栋楼顶违建",

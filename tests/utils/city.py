@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.grid.application import GridApplication, NodeSpec
+from services.grid.application import DepartmentSpec, GridApplication, NodeSpec
 from shared.eventstore import open_application
 
 SMALL_CITY = [
@@ -19,6 +19,15 @@ SMALL_CITY = [
     NodeSpec("km.guandu.guanshang", "street", "关上街道"),
 ]
 BUILDING = "km.guandu.taihe.heping.g03.y017.b02"
+# Registered with the city: a department token must name a registered department.
+DEPARTMENTS = [
+    {"code": "km-cgj", "name": "官渡区城市管理局", "kind": "cgj",
+     "categories": ["public_affairs"], "jurisdiction": ["km.guandu"]},
+    {"code": "km-gaj", "name": "官渡分局太和派出所", "kind": "gaj",
+     "categories": ["safety"], "jurisdiction": ["km.guandu.taihe"]},
+    {"code": "km-minhang-only", "name": "民航社区物业办", "kind": "zjj",
+     "categories": [], "jurisdiction": ["km.guandu.taihe.minhang"]},
+]
 SYSTEM = {"actor": {"sub": "test", "role": "admin", "name": "test"}}
 
 
@@ -29,5 +38,6 @@ def register_small_city(database_url: str) -> None:
     grid = open_application(GridApplication, database_url, sealer=Sealer(DATA_KEY))
     try:
         grid.register_nodes(SMALL_CITY, SYSTEM)
+        grid.register_departments([DepartmentSpec(**d) for d in DEPARTMENTS], SYSTEM)
     finally:
         grid.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.utils.city import BUILDING
+from tests.utils.city import BUILDING, DEPARTMENTS  # noqa: F401  (re-exported)
 from tests.utils.tokens import bearer
 
 RESIDENT = bearer("resident", "km.guandu.taihe.heping", sub="r-illegal")
@@ -12,14 +12,6 @@ DISTRICT = bearer("district_staff", "km.guandu", sub="d-guandu")
 ADMIN = bearer("admin", "km", sub="admin")
 URBAN = bearer("department_staff", "km.guandu", sub="cg-1", department="km-cgj")
 POLICE = bearer("department_staff", "km.guandu", sub="ga-1", department="km-gaj")
-DEPARTMENTS = [
-    {"code": "km-cgj", "name": "官渡区城市管理局", "kind": "cgj",
-     "categories": ["public_affairs"], "jurisdiction": ["km.guandu"]},
-    {"code": "km-gaj", "name": "官渡分局太和派出所", "kind": "gaj",
-     "categories": ["safety"], "jurisdiction": ["km.guandu.taihe"]},
-    {"code": "km-minhang-only", "name": "民航社区物业办", "kind": "zjj",
-     "categories": [], "jurisdiction": ["km.guandu.taihe.minhang"]},
-]
 ILLEGAL_BUILDING = {
     "node": BUILDING, "title": "楼顶违章搭建", "category": "public_affairs.illegal_construction",
     "channel": "app", "description": "2栋楼顶正在加盖彩钢房"}

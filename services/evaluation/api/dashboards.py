@@ -20,14 +20,16 @@ from services.evaluation.api.deps import Evaluation, Pool, require_staff_over
 from services.evaluation.api.exports import EXPORT_RESPONSES, Format, export
 from services.evaluation.kpi import months
 from services.evaluation.kpi.definitions import DEPARTMENT_COLUMNS, NODE_COLUMNS, SCORE, Column
-from services.evaluation.projections import TIER_TREE
+from services.evaluation.projections import DEPARTMENTS, TIER_TREE
 from services.evaluation.projections.kpi_facts import KPI_FACTS
 from services.evaluation.projections.kpi_reports import KpiReports
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
 from shared.http import CurrentPrincipal
 from shared.inputs import Instant
+from shared.projections.departments import find_department, jurisdictions
 from shared.projections.tier_tree import find_node
+from shared.scope import reaches, require_reach
 from shared.tiers import PATH_PATTERN
 
 router = APIRouter(tags=["kpis"])
@@ -72,12 +74,28 @@ FormatQuery = Annotated[Format, Query(alias="format", description="json, csv or 
 
 
 def require_may_judge_departments(who: Principal, code: str | None = None) -> None:
+    """The role may read departments' KPIs at all (which ones: `judged_departments`)."""
     if who.role in DEPARTMENT_JUDGES:
         return
     if who.role == "department_staff" and (code is None or who.department == code):
         return
     raise Forbidden(f"a {who.role} may not see departments' KPIs; a department's own staff "
                     "and district or city leaders do")
+
+
+async def judged_departments(pool: Pool, who: Principal) -> set[str]:
+    """The departments whose KPIs `who` reads: their own, or those with jurisdiction in the
+    leader's scope (Nanjing's leaders do not read Kunming's departments)."""
+    return {code for code, areas in (await jurisdictions(pool, DEPARTMENTS.schema)).items()
+            if reaches(who, areas, department=code)}
+
+
+async def require_may_judge_department(pool: Pool, who: Principal, code: str) -> None:
+    require_may_judge_departments(who, code)
+    department = await find_department(pool, DEPARTMENTS.schema, code)
+    if department is None:
+        raise NotFound(f"unknown department '{code}'")
+    require_reach(who, "see the KPIs", department["jurisdiction"], department=code)
 
 
 async def department_row(pool: Pool, code: str, when: Period) -> dict[str, Any]:
@@ -112,7 +130,7 @@ async def department_report(code: str, who: CurrentPrincipal, pool: Pool, when: 
                             fmt: FormatQuery = "json") -> Any:
     """A department's month: report-in timeliness, the evaluations of the tiers that
     summoned it, its composite score and its rank among all departments."""
-    require_may_judge_departments(who, code)
+    await require_may_judge_department(pool, who, code)
     row = await department_row(pool, code, when)
     if fmt != "json":
         return export(fmt, f"report-{code}-{when.month}", f"{row['name']}{when.month}考核",

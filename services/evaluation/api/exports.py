@@ -3,7 +3,8 @@
 A table is a title, its columns (key and header) and its rows (dicts as the JSON answer
 holds them); the same rows go to every format, so a spreadsheet holds exactly the numbers
 the API returned. Rates stay numbers (0.85), shown as percentages in Excel; CSV starts with
-a byte-order mark so that Excel on a Chinese desktop reads it as UTF-8.
+a byte-order mark so that Excel on a Chinese desktop reads it as UTF-8. Text that would run
+as a formula (`= + - @`) is written with a leading `'`.
 """
 
 from __future__ import annotations
@@ -80,5 +81,18 @@ def _xlsx_cell(value: Any) -> Any:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        value = "、".join(str(v) for v in value)
+    return neutralised(value)
+
+
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection), and
+# openpyxl stores such a string as a formula too; names and titles come from users.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, prefixed with `'` so it shows as the
+    text it is. Numbers stay numbers (a negative change is a number, not text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value

@@ -15,6 +15,7 @@ from services.evaluation.api.dashboards import (
     REPORTS,
     FormatQuery,
     When,
+    judged_departments,
     require_may_judge_departments,
 )
 from services.evaluation.api.deps import Pool, require_staff_over
@@ -74,8 +75,8 @@ async def department_ranking(who: CurrentPrincipal, pool: Pool, when: When,
     """Every department ranked city-wide. A department's own staff see their own row."""
     require_may_judge_departments(who)
     rows = await REPORTS.department_ranking(pool, when.month, when.as_of, when.rules)
-    if who.role == "department_staff":
-        rows = [r for r in rows if r["department"] == who.department]
+    mine = await judged_departments(pool, who)
+    rows = [r for r in rows if r["department"] in mine]
     if fmt != "json":
         return export(fmt, f"ranking-departments-{when.month}", f"部门{when.month}排名",
                       _ranked(DEPARTMENT_TABLE), rows)
@@ -109,6 +110,8 @@ async def department_accountability(who: CurrentPrincipal, pool: Pool, when: Whe
     require_may_judge_departments(who)
     flagged = await REPORTS.accountability(pool, when.month, when.as_of, when.rules,
                                            parent=None, level=None)
+    mine = await judged_departments(pool, who)
+    flagged = [f for f in flagged if f["department"] in mine]
     if fmt != "json":
         return export(fmt, f"accountability-departments-{when.month}", "部门督办建议",
                       (*DEPARTMENT_TABLE[:2], *FLAG_COLUMNS, *DEPARTMENT_TABLE[2:]),

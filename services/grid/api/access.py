@@ -6,6 +6,7 @@ from services.grid.domain.department import Department
 from services.grid.domain.whistle import Whistle
 from shared.auth import Principal
 from shared.errors import Forbidden
+from shared.scope import reaches
 
 BLOWERS = ("street_staff", "community_staff", "admin")
 MODE_KEEPERS = ("street_staff", "district_staff", "city_staff", "admin")
@@ -37,9 +38,8 @@ def require_may_see_department(who: Principal, department: Department | dict) ->
     code = department.code if isinstance(department, Department) else department["code"]
     areas = (department.jurisdiction if isinstance(department, Department)
              else department["jurisdiction"])
-    if who.role == "admin" or (who.role == "department_staff" and who.department == code):
-        return
-    if who.role in ("district_staff", "city_staff") and any(who.covers(a) for a in areas):
+    if who.role in ("department_staff", "district_staff", "city_staff", "admin") and reaches(
+            who, areas, department=code):
         return
     raise Forbidden(f"department {code}'s board is for its own staff and the leaders above it")
 

@@ -19,6 +19,8 @@ from services.grid.api.access import require_may_keep_departments, require_may_s
 from services.grid.api.whistles import as_json_row
 from services.grid.application import DepartmentSpec, GridApplication
 from services.grid.projections import WHISTLES
+from services.grid.projections.assigned_issues import open_for as assigned_issues
+from services.grid.webhook_urls import allow_list, require_allowed
 from services.grid.webhooks import WEBHOOKS
 from shared import idempotency
 from shared.errors import NotFound
@@ -26,7 +28,7 @@ from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
 from shared.inputs import RowId
 from shared.sse import STREAM_RESPONSES, event_stream, start_after
-from shared.tiers import PATH_PATTERN
+from shared.tiers import PATH_PATTERN, is_within
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"])
 Grid = Annotated[GridApplication, ServiceApp]
@@ -72,14 +74,15 @@ async def list_departments(_: CurrentPrincipal, pool: ReadPool,
     rows = await pool.fetch(f'SELECT * FROM "{WHISTLES.schema}".departments ORDER BY code')
     found = [dict(r) for r in rows]
     if node:
-        found = [d for d in found
-                 if any(node == a or node.startswith(a + ".") for a in d["jurisdiction"])]
+        found = [d for d in found if any(is_within(node, a) for a in d["jurisdiction"])]
     return found
 
 
 @router.get("/{code}/board", name="department_board")
 async def board(code: str, who: CurrentPrincipal, pool: ReadPool) -> dict[str, Any]:
-    """The department's whistle board: open summons, deadlines, and which are overdue."""
+    """The department's board: open summons with their deadlines and which are overdue, and
+    beside them the open issues assigned to it (from the issues service's events) with their
+    resolve-by deadlines."""
     require_may_see_department(who, await _department(pool, code))
     rows = await pool.fetch(
         f'SELECT s.*, w.node, w.title, w.situation, w.mode, w.issue_id, w.blown_at '
@@ -89,7 +92,8 @@ async def board(code: str, who: CurrentPrincipal, pool: ReadPool) -> dict[str, A
     items = [as_json_row(r) for r in rows]
     return {"department": code, "open": items,
             "overdue": [i for i in items if i["overdue_at"]],
-            "awaiting_report": [i for i in items if not i["reported_at"]]}
+            "awaiting_report": [i for i in items if not i["reported_at"]],
+            "issues": [as_json_row(r) for r in await assigned_issues(pool, code)]}
 
 
 @router.get("/{code}/stats", name="department_stats")
@@ -112,10 +116,12 @@ async def stats(code: str, who: CurrentPrincipal, pool: ReadPool) -> dict[str, A
 
 @router.post("/{code}/webhooks", status_code=201, name="register_webhook")
 async def register_webhook(code: str, body: WebhookIn, who: CurrentPrincipal, grid: Grid,
-                           pool: ReadPool) -> dict[str, Any]:
+                           pool: ReadPool, request: Request) -> dict[str, Any]:
     """Register a URL for signed POSTs of every whistle event concerning the department.
-    The signing secret is returned once, here; it is stored sealed."""
+    The signing secret is returned once, here; it is stored sealed. https to a public host
+    only, unless the operator allows the host (GONGZHI_WEBHOOK_ALLOW_HOSTS)."""
     require_may_see_department(who, await _department(pool, code))
+    require_allowed(str(body.url), allow_list(request.app.state.settings.webhook_allow_hosts))
     sealed = grid.sealer.seal({"secret": secrets.token_urlsafe(32)})
     retry_id = idempotency.derived_id("webhook", who.sub)
     hook_id = await run_in_threadpool(grid.register_webhook, code, str(body.url), sealed,

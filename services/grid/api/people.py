@@ -25,6 +25,7 @@ from shared.eventstore import meta
 from shared.http import CurrentPrincipal, HistoryEntry, ReadPool, ServiceApp
 from shared.inputs import in_range
 from shared.projections.tier_tree import find_node
+from shared.scope import require_reach
 from shared.tiers import PATH_PATTERN
 
 people = APIRouter(prefix="/v1/people", tags=["people and roles"])
@@ -228,10 +229,13 @@ async def relieve_role(staff_id: StaffId, body: RelieveBody, who: CurrentPrincip
 @people.get("/{staff_id}/history", response_model=list[HistoryEntry], name="person_history")
 async def person_history(staff_id: StaffId, who: CurrentPrincipal,
                          app: People) -> list[HistoryEntry]:
-    """Every change to the person, oldest first: who did it and when. Staff only."""
+    """Every change to the person, oldest first: who did it and when. The person, and
+    staff whose scope covers their home or a node they serve."""
     if not who.is_staff and who.sub != staff_id:
         raise Forbidden(f"a {who.role} may not read the history of people and roles; "
                         "staff may")
+    person = await run_in_threadpool(app.get_person, staff_id)
+    require_reach(who, "read the history of this person", _places(person), person=staff_id)
     return [HistoryEntry(**h) for h in await run_in_threadpool(app.person_history, staff_id)]
 
 

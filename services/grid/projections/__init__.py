@@ -8,8 +8,10 @@
 | patrols    | grid    | GET /v1/patrols by node subtree and worker, GET /v1/patrols/{id} |
 | party      | grid    | party organisations, co-governance bodies (一个中心 三方共治) |
 | households | grid    | GET /v1/households?node= (the register, 户, as a list) |
+| assigned issues | issues | department boards: issues assigned to a department, deadlines |
 """
 
+from services.grid.projections.assigned_issues import AssignedIssues
 from services.grid.projections.households import HouseholdRegister
 from services.grid.projections.party import Party
 from services.grid.projections.patrols import Patrols
@@ -24,4 +26,6 @@ PATROLS = Patrols()
 PARTY = Party()
 HOUSEHOLDS = HouseholdRegister()
 
-PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS, PARTY, HOUSEHOLDS)
+ASSIGNED_ISSUES = AssignedIssues()
+
+PROJECTIONS = (TIER_TREE, WHISTLES, ROLES, PATROLS, PARTY, HOUSEHOLDS, ASSIGNED_ISSUES)

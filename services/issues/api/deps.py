@@ -34,21 +34,57 @@ def require_may_raise(who: Principal, node: str) -> None:
         who.require_scope(node, "raise an issue")
 
 
-def require_may_handle(who: Principal, issue: Issue, doing: str) -> None:
+# What an assignee below the handling tier, or a department, may do with what it was given.
+ASSIGNEE_ACTS = ("progress", "resolve")
+# Assignee kinds that name one person by their token's `sub`.
+PERSON_KINDS = ("grid_worker", "building_head", "compound_head", "community_staff")
+
+
+def member_of_team(who: Principal, team_id: str) -> bool:
+    """Whether `who` belongs to a volunteer team an issue is assigned to. The hook for the
+    volunteers service: it keeps no teams yet, so no one is a member (docs/access.md)."""
+    return False
+
+
+def is_assignee(who: Principal, issue: Issue) -> bool:
+    """The issue is assigned to `who`: their department, their team, or them by name."""
+    assignee = issue.assignee or {}
+    kind, ident = assignee.get("kind"), assignee.get("id")
+    if kind == "department":
+        return who.role == "department_staff" and ident == who.department
+    if kind == "volunteer_team":
+        return bool(ident) and member_of_team(who, ident)
+    return kind in PERSON_KINDS and who.is_staff and ident == who.sub
+
+
+def require_may_handle(who: Principal, issue: Issue, doing: str, act: str = "handle") -> None:
+    """The handling tier and the tiers above it act (`act`: "handle", "progress", "resolve");
+    a tier below acts only when the issue is assigned to it, and then only to add progress
+    or resolve; tiers that escalated it may still add progress, not resolve. A department
+    adds progress and resolves what is assigned to it (docs/access.md)."""
+    assigned = act in ASSIGNEE_ACTS and is_assignee(who, issue)
+    if who.role == "department_staff":
+        if assigned:
+            return
+        raise Forbidden(f"department staff may not {doing} here: they add progress to and "
+                        "resolve only issues assigned to their department",
+                        department=who.department)
     if not who.is_staff:
         raise Forbidden(f"a {who.role} may not {doing}; community and grid staff handle issues")
+    if who.covers(issue.handling_node) or assigned:
+        return
+    if act == "progress" and any(who.covers(n) for n in issue.escalated_from):
+        return
+    if who.covers(issue.node):  # inside the scope, but below the tier handling it
+        escalated = any(who.covers(n) for n in issue.escalated_from)
+        raise Forbidden(
+            f"{who.role} scoped to '{who.scope}' may not {doing}: the issue is handled at "
+            f"'{issue.handling_node}'" + ("; after escalating it this tier may only add "
+                                          "progress" if escalated else
+                                          ", and a tier below acts only on what is assigned "
+                                          "to it"),
+            handling_node=issue.handling_node, scope=who.scope)
     who.require_scope(issue.node, doing)
-
-
-def require_may_work_on(who: Principal, issue: Issue, doing: str) -> None:
-    """Progress notes and resolution: the tier staff who handle issues, and the department an
-    issue is assigned to (its board lists it; 干事 is then the department's work)."""
-    if who.role == "department_staff":
-        assignee = issue.assignee or {}
-        if assignee.get("kind") == "department" and assignee.get("id") == who.department:
-            return
-        raise Forbidden(f"department staff {doing} only on issues assigned to their department")
-    require_may_handle(who, issue, doing)
 
 
 def may_see(who: Principal, issue: Issue) -> bool:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from shared.errors import Invalid
 from shared.inputs import in_range
-from shared.tiers import subtree_like
+from shared.tiers import escape_like, subtree_like
 
 
 class Where:
@@ -34,7 +34,7 @@ class Where:
             self.add(f"status = {self.arg(status)}")
         if category:
             self.add(f"(category = {self.arg(category)} "
-                     f"OR category LIKE {self.arg(category + '.%')})")
+                     f"OR category LIKE {self.arg(escape_like(category) + '.%')})")
         if cursor:
             at, last_id = read_cursor(cursor)
             self.add(f"(raised_at, id) < ({self.arg(at)}, {self.arg(last_id)})")

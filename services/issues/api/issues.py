@@ -18,7 +18,6 @@ from services.issues.api.deps import (
     require_may_handle,
     require_may_raise,
     require_may_see,
-    require_may_work_on,
 )
 from services.issues.api.filters import (
     Where,
@@ -119,9 +118,9 @@ async def get_issue(issue_id: UUID, who: CurrentPrincipal, issues: Issues) -> s.
 
 
 async def _act(issues: IssuesApplication, issue_id: UUID, who: Principal, doing: str,
-               command: Any, *args: Any, check: Any = require_may_handle) -> s.IssueOut:
+               command: Any, *args: Any, act: str = "handle") -> s.IssueOut:
     issue = await run_in_threadpool(issues.get_issue, issue_id)
-    check(who, issue, doing)
+    require_may_handle(who, issue, doing, act)
     with telemetry.span(f"issues {command.__name__}", node=issue.node):
         issue = await run_in_threadpool(command, issue_id, *args, meta(who))
     return _out(issues, who, issue, history=False)
@@ -153,7 +152,7 @@ async def note_progress(issue_id: UUID, body: s.ProgressBody, who: CurrentPrinci
                         issues: Issues) -> s.IssueOut:
     """干事: a progress note with photos, for the reporter and the tiers above."""
     return await _act(issues, issue_id, who, "add progress notes", issues.note_progress,
-                      body.note, [str(u) for u in body.photos], check=require_may_work_on)
+                      body.note, [str(u) for u in body.photos], act="progress")
 
 
 @router.post("/{issue_id}/merge", response_model=s.IssueOut, name="merge_issue")
@@ -186,8 +185,7 @@ async def assign(issue_id: UUID, body: s.AssignBody, who: CurrentPrincipal,
 async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
                   issues: Issues) -> s.IssueOut:
     return await _act(issues, issue_id, who, "resolve issues", issues.resolve,
-                      body.resolution, [str(u) for u in body.evidence],
-                      check=require_may_work_on)
+                      body.resolution, [str(u) for u in body.evidence], act="resolve")
 
 
 @router.post("/{issue_id}/escalate", response_model=s.IssueOut, name="escalate_issue")

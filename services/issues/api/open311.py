@@ -178,6 +178,7 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
         if "api_key" not in field:
             raise Open311Error(403, "an api_key is required to create a request")
         who = verify(request.app.state.jwt_secret, field["api_key"])
+        await request.app.state.vouch.check(pool, who)
         code = field.get("service_code")
         if not code:
             raise Open311Error(400, "service_code is required")
@@ -296,6 +297,9 @@ async def _matching(pool: Any, q: Any) -> list[UUID]:
         args.append([s for s in STATUSES if ("open" if s in OPEN else "closed") in wanted])
         where.append(f"status = ANY(${len(args)}::text[])")
     if node := q.get("jurisdiction_id"):
+        if not is_valid_path(node):
+            raise Open311Error(400, "jurisdiction_id must be a tier node path, such as "
+                                    "km.guandu.taihe.heping.g03")
         args += [node, subtree_like(node)]
         where.append(f"(node = ${len(args) - 1} OR node LIKE ${len(args)})")
     rows = await pool.fetch(

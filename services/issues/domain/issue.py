@@ -72,6 +72,7 @@ class Issue(TieredAggregate):
         self.raised_at = at
         self.status = "raised"
         self.handling_node = node  # where it is handled; triage and escalation move it
+        self.escalated_from: list[str] = []  # tiers that handed it up: they may still add notes
         self.level: str | None = None
         self.departments: list[str] = []
         self.ack_by: str | None = None
@@ -299,6 +300,7 @@ class Issue(TieredAggregate):
     def _escalated(self, to_node: str, from_node: str, reason: str, tier: str,
                    meta: Meta, at: str | None = None) -> None:
         self.handling_node = to_node
+        self.escalated_from.append(from_node)
 
     @event("Supervised", topic="gongzhi.issue.supervised.v1")
     def _supervised(self, kind: str, deadline: str | None, supervisor: str,

@@ -9,7 +9,7 @@
 | resident feed  | issues  | GET /v1/me/issues, GET /v1/me/events    |
 | consultations  | issues  | GET /v1/consultations, .../notices (公示)|
 | households     | grid    | consultations: verified members, areas  |
-| departments    | grid    | consultations: parties naming departments|
+| departments    | grid    | parties naming departments; vouching tokens   |
 """
 
 from services.issues.projections.consultations import Consultations
