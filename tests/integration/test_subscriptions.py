@@ -10,10 +10,18 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.grid.webhooks import verify
+from shared.settings import Settings
 from tests.integration.conftest import Platform
 from tests.utils.receiver import Receiver
 from tests.utils.wait import eventually
 from tests.utils.whistles import POLICE, STREET, URBAN
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The receiver listens on loopback: the operator allows it (webhooks to local
+    addresses are refused otherwise, docs/access.md)."""
+    return settings.model_copy(update={"webhook_allow_hosts": "127.0.0.1"})
 
 
 @pytest.fixture
