@@ -19,7 +19,7 @@ from shared.errors import Forbidden, Invalid, NotFound
 from shared.eventstore import meta
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
 from shared.inputs import Instant
-from shared.tiers import PATH_PATTERN
+from shared.tiers import PATH_PATTERN, is_within
 
 router = APIRouter(prefix="/v1/patrols", tags=["patrols (巡查)"])
 Grid = Annotated[GridApplication, ServiceApp]
@@ -51,7 +51,8 @@ async def log_patrol(body: PatrolIn, who: CurrentPrincipal, grid: Grid) -> dict[
         raise Forbidden(f"a {who.role} does not patrol; grid workers and heads do")
     who.require_scope(body.node, "log a patrol")
     for problem in body.problems:
-        if problem.node and not problem.node.startswith(body.node):
+        # On dot boundaries: compound y017's head may not raise in sibling y0170.
+        if problem.node and not is_within(problem.node, body.node):
             raise Forbidden(f"problem at '{problem.node}' lies outside the patrolled node")
     problems = [p.model_dump() | {"node": p.node or body.node} for p in body.problems]
     patrol = await run_in_threadpool(grid.log_patrol, body.node, who.sub,
