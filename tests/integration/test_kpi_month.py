@@ -495,7 +495,7 @@ async def test_accountability_flags_who_stayed_below_the_threshold(settings: Set
 
 
 @pytest.mark.parametrize(("path", "params", "headers", "status", "words"), [
-    (f"/v1/tiers/{DISTRICT}/report", {}, bearer("street_staff", f"{DISTRICT}.s1"), 403,
+    (f"/v1/tiers/{DISTRICT}/report", {}, bearer("street_staff", f"{DISTRICT}.taihe"), 403,
      "outside that scope"),
     (f"/v1/tiers/{DISTRICT}/report", {}, bearer("resident", DISTRICT), 403, "resident"),
     (f"/v1/tiers/{DISTRICT}/report", {"month": "2026-13"}, DISTRICT_STAFF, 422, "month"),
@@ -503,7 +503,7 @@ async def test_accountability_flags_who_stayed_below_the_threshold(settings: Set
      "time zone"),
     (f"/v1/tiers/{DISTRICT}.nowhere/report", {}, DISTRICT_STAFF, 404, "unknown tier node"),
     ("/v1/rankings", {"parent": DISTRICT, "format": "pdf"}, DISTRICT_STAFF, 422, "format"),
-    ("/v1/rankings/departments", {}, bearer("street_staff", f"{DISTRICT}.s1"), 403,
+    ("/v1/rankings/departments", {}, bearer("street_staff", f"{DISTRICT}.taihe"), 403,
      "district or city"),
     ("/v1/departments/km-cgj/report", {},
      bearer("department_staff", DISTRICT, department="km-gaj"), 403, "own staff"),
@@ -523,8 +523,10 @@ async def test_kpi_refusals_say_why(settings: Settings, path: str, params: dict,
 
 
 async def test_only_valid_rules_from_an_administrator_are_stored(settings: Settings) -> None:
+    from tests.utils.city import register_small_city
     from tests.utils.store import count_events
 
+    await asyncio.to_thread(register_small_city, settings.database_url)  # tokens name nodes
     async with serve(create_app(settings, clock=ManualClock(SETTLED))) as api:
         rules = (await api.get("/v1/kpi-rules", headers=CITY)).json()["rules"]
         before = count_events(settings.database_url, "evaluation")

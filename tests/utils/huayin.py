@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from services.grid.application import GridApplication, NodeSpec
+from services.grid.application import DepartmentSpec, GridApplication, NodeSpec
 from services.volunteers.bootstrap import create_app
 from shared.clock import ManualClock
 from shared.eventstore import open_application
@@ -55,6 +55,9 @@ def register_huayin(database_url: str) -> None:
     grid = open_application(GridApplication, database_url, sealer=Sealer(DATA_KEY))
     try:
         grid.register_nodes(HUAYIN, SYSTEM)
+        # A department token must name a registered department (docs/access.md).
+        grid.register_departments([DepartmentSpec("hy-scjg", "华阴市市场监督管理局", "scjg",
+                                                  [], ["wn.huayin"])], SYSTEM)
     finally:
         grid.close()
 

@@ -8,10 +8,33 @@ from contextlib import asynccontextmanager, contextmanager
 import httpx
 from fastapi import FastAPI
 
+from shared.bus.log_follower import events_table
+from tests.utils.wait import eventually
+
+
+async def vouching_ready(app: FastAPI, timeout: float = 60.0) -> None:
+    """Wait until the read models that vouch for tokens (the tier tree and departments
+    copies, shared/vouch.py) hold what grid had stored when the service started, so a test's
+    first request with a scoped token is not refused as naming an unknown node. Only the
+    embedded transport has a log head to compare with; Kafka tests wait for what they use."""
+    state = app.state
+    if state.settings.transport != "embedded":
+        return
+    pool = state.pool
+    if not await pool.fetchval("SELECT to_regclass($1)", events_table("grid")):
+        return
+    head = await pool.fetchval(f"SELECT coalesce(max(notification_id), 0) "
+                               f"FROM {events_table('grid')}")
+    for schema in {state.vouch.tier_schema, state.vouch.departments_schema}:
+        await eventually(lambda schema=schema: pool.fetchval(
+            f'SELECT coalesce(max(position), 0) FROM "{schema}".tracking '
+            f"WHERE stream = 'grid'"), lambda at: at >= head, timeout=timeout)
+
 
 @asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
+        await vouching_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             yield client
@@ -37,6 +60,7 @@ async def serve_http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             task.result()  # startup failed: raise its error
         await asyncio.sleep(0.02)
     try:
+        await vouching_ready(app)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             yield client
     finally:
