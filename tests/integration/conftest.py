@@ -18,7 +18,18 @@ from tests.utils.city import register_small_city
 from tests.utils.serve import serve
 from tests.utils.tokens import bearer
 from tests.utils.wait import eventually
-from tests.utils.whistles import ADMIN, DEPARTMENTS
+from tests.utils.whistles import (
+    ADMIN,
+    COMMUNITY,
+    DEPARTMENTS,
+    DISTRICT,
+    POLICE,
+    RESIDENT,
+    STREET,
+    URBAN,
+)
+
+CAST = (RESIDENT, COMMUNITY, STREET, DISTRICT, URBAN, POLICE)
 
 
 @pytest.fixture
@@ -69,6 +80,12 @@ async def running_platform(settings: Settings) -> AsyncIterator[Platform]:
                          lambda r: r.status_code == 200, timeout=60)
         await eventually(lambda: g.get("/v1/departments", headers=ADMIN),
                          lambda r: len(r.json()) == 3, timeout=60)
+        # On Kafka the tree's nodes and the departments arrive over several partitions:
+        # wait until both services vouch for the cast's tokens (shared/vouch.py).
+        for api in (g, i):
+            for who in CAST:
+                await eventually(lambda api=api, who=who: api.get("/v1/auth/me", headers=who),
+                                 lambda r: r.status_code == 200, timeout=60)
         yield Platform(g, i, clock, grid)
 
 
