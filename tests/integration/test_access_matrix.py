@@ -89,6 +89,11 @@ UNSCOPED = {
     "GET /v1/me/issues": "the caller's own issues",
     "GET /v1/me/events": "the caller's own feed",
     "GET /v1/me/households": "the caller's own households",
+    "GET /v1/me/nearby": "titles and places around the caller's own node",
+    "POST /v1/auth/login": "signing in", "POST /v1/auth/choose": "signing in",
+    "POST /v1/auth/logout": "signing out", "POST /v1/auth/otp": "a resident's sign-in code",
+    "POST /v1/auth/otp/verify": "a resident's sign-in code",
+    "GET /v1/teams": "teams are public (volunteers' choice)",
     "GET /v1/categories/history": "the public catalogue's history",
     "GET /v1/party-organisations/{node}/{kind}": "party organisations are public (公示)",
     "GET /v1/co-governance/{node}/{kind}": "owners' committees and property firms are public",
@@ -110,6 +115,7 @@ UNSCOPED = {
 SELF_SERVICE = {
     "POST /v1/volunteers": "a party member registers themself where they live",
     "POST /v1/activities/{activity_id}/signups": "a volunteer signs up themself",
+    "POST /v1/activities/{activity_id}/signups/cancel": "a volunteer cancels their own sign-up",
 }
 
 
@@ -158,6 +164,9 @@ MATRIX: dict[str, dict[str, Entry]] = {
             "community", f"/v1/issues/{m.issue}/escalate", {"reason": "超出权限"}),
         "POST /v1/issues/{issue_id}/close": lambda m: (
             "community", f"/v1/issues/{m.issue}/close", {}),
+        # 附议: a resident co-signs at or near their own place, not across the district.
+        "POST /v1/issues/{issue_id}/cosign": lambda m: (
+            "resident", f"/v1/issues/{m.issue}/cosign", None),
         "GET /v1/tiers/{path}/summary": lambda m: ("community", f"/v1/tiers/{HEPING}/summary",
                                                    None),
         "POST /open311/v2/requests.{fmt}": lambda m: ("community", "/open311/v2/requests.json",
@@ -248,6 +257,14 @@ MATRIX: dict[str, dict[str, Entry]] = {
             "community", f"/v1/people/{m.person}/history", None),
         "POST /v1/households": lambda m: ("community", "/v1/households", {
             "code": "y017-b02-909", "node": UNIT, "area": "80"}),
+        "GET /v1/households": lambda m: ("community", f"/v1/households?node={HEPING}", None),
+        "GET /v1/people/{staff_id}/login": lambda m: (
+            "community", f"/v1/people/{m.person}/login", None),
+        "PUT /v1/people/{staff_id}/login": lambda m: (
+            "community", f"/v1/people/{m.person}/login",
+            {"login": "lijuan", "password": "a long enough password 1"}),
+        "DELETE /v1/people/{staff_id}/login": lambda m: (
+            "community", f"/v1/people/{m.person}/login", None),
         "GET /v1/households/{code}": lambda m: ("community", f"/v1/households/{m.household}",
                                                 None),
         "PATCH /v1/households/{code}": lambda m: (
@@ -365,6 +382,8 @@ MATRIX: dict[str, dict[str, Entry]] = {
             "resident", f"/v1/wishes/{m.wish}/confirm", {}),
         "POST /v1/wishes/{wish_id}/dispute": lambda m: (
             "resident", f"/v1/wishes/{m.wish}/dispute", {"reason": "没修好"}),
+        "POST /v1/wishes/{wish_id}/reopen": lambda m: (
+            "community", f"/v1/wishes/{m.wish}/reopen", {"reason": "再派"}),
         "POST /v1/wishes/{wish_id}/withdraw": lambda m: (
             "resident", f"/v1/wishes/{m.wish}/withdraw", {"reason": "不需要了"}),
         "POST /v1/activities": lambda m: ("community", "/v1/activities", {
