@@ -127,7 +127,7 @@ def test_departments_act_on_what_is_assigned_to_them_only() -> None:
     issue = new_issue()
     issue.acknowledge("", T0, META)
     urban = who("department_staff", "km.guandu", department="km-cgj")
-    with pytest.raises(Forbidden, match="assigned to it"):
+    with pytest.raises(Forbidden, match="assigned to their department"):
         require_may_handle(urban, issue, "resolve", "resolve")
     issue.assign({"kind": "department", "id": "km-cgj", "name": "城管局"}, "", T0, META)
     require_may_handle(urban, issue, "add progress", "progress")

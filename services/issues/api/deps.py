@@ -66,7 +66,7 @@ def require_may_handle(who: Principal, issue: Issue, doing: str, act: str = "han
     if who.role == "department_staff":
         if assigned:
             return
-        raise Forbidden(f"department staff may not {doing} here: they add progress to and "
+        raise Forbidden(f"a department_staff may not {doing} here: they add progress to and "
                         "resolve only issues assigned to their department",
                         department=who.department)
     if not who.is_staff:
