@@ -67,6 +67,7 @@ def test_the_whistle_case_in_three_browsers(page_as, console) -> None:
     form.locator("button[type=submit]").click()
     expect(street).to_have_url(re.compile(r"/whistles/[0-9a-f-]{36}$"))
     expect(street.locator("h1")).to_have_text(title)
+    whistle_url = street.url
 
     # Both boards show it, counting down.
     for page in (urban, police):
@@ -124,6 +125,35 @@ def test_the_whistle_case_in_three_browsers(page_as, console) -> None:
     # The issue's page lists the whistle blown about it.
     street.goto(f"/issues/{issue}")
     expect(street.locator("#issue-whistles li")).to_have_count(1)
+
+    # 社区评部门: once the evaluation service has seen the whistle close (urban management is
+    # evaluated through the API until it is accepted), the street evaluates the police on the
+    # whistle's page, and the police read it on their board.
+    evaluate_through_api(console, whistle_url.rsplit("/", 1)[1], URBAN)
+    street.goto(whistle_url)
+    form = street.locator(f"form.evaluate[data-department={POLICE}]")
+    form.locator("[name=timeliness]").select_option("5")
+    form.locator("[name=comment]").fill("到场迅速，配合有力")
+    form.get_by_role("button", name="提交").click()
+    expect(form).to_contain_text("已评价")
+    token, _ = session_token(console, "department_staff", "km.guandu", department=POLICE)
+    eventually_sync(lambda: httpx.get(
+        f"{console.url('evaluation')}/v1/departments/{POLICE}/evaluations",
+        headers={"Authorization": f"Bearer {token}"}).json()["evaluations"],
+        lambda evaluations: any(e["whistle_id"] in whistle_url for e in evaluations))
+    police.goto("/department")
+    expect(police.locator("#evaluations")).to_contain_text("到场迅速，配合有力")
+    shot(police, "department-board-evaluated")
+
+
+def evaluate_through_api(console, whistle_id: str, department: str) -> None:
+    token, _ = session_token(console, "street_staff", STREET)
+    eventually_sync(lambda: httpx.post(
+        f"{console.url('evaluation')}/v1/department-evaluations",
+        headers={"Authorization": f"Bearer {token}"}, json={
+            "whistle_id": whistle_id, "department": department, "timeliness": 2,
+            "effectiveness": 4, "attitude": 4, "comment": "超时报到"}).status_code,
+        lambda status: status == 201)
 
 
 def test_a_department_works_an_issue_assigned_to_it(page_as, console) -> None:

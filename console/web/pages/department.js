@@ -22,7 +22,7 @@ addMessages({
     'department.overdue': '超时', 'department.on_time_rate': '按时率',
     'department.report_minutes': '平均报到(分钟)', 'department.score': '综合得分',
     'department.of': '共 {n} 个部门', 'department.means': '平均分', 'department.no_rank': '本月暂无考核数据',
-    'department.action': '操作',
+    'department.action': '操作', 'department.evaluated_at': '评价时间',
   },
   en: {
     'department.title': 'Department board', 'department.summons': 'Whistles summoning us',
@@ -36,6 +36,7 @@ addMessages({
     'department.report_minutes': 'Mean report-in (min)', 'department.score': 'Score',
     'department.of': 'of {n} departments', 'department.means': 'Means',
     'department.no_rank': 'No KPI figures this month yet', 'department.action': 'Action',
+    'department.evaluated_at': 'Evaluated',
   },
 });
 
@@ -86,7 +87,7 @@ function evaluationsPart(ev) {
     ev.means[a] === null ? '—' : ev.means[a].toFixed(2)}`).join(' · ');
   return h('div', { id: 'evaluations' }, h('p', {}, `${t('department.means')}: ${means}`),
     table([t('whistle.timeliness'), t('whistle.effectiveness'), t('whistle.attitude'),
-      t('whistle.comment'), t('whistle.node'), t('whistle.completed_at')], ev.evaluations,
+      t('whistle.comment'), t('whistle.node'), t('department.evaluated_at')], ev.evaluations,
     (e) => [`${e.timeliness}`, `${e.effectiveness}`, `${e.attitude}`, e.comment, e.node,
       fmtTime(e.at)]));
 }
