@@ -105,8 +105,10 @@ def check_categories(c: Checker, cats: object) -> tuple[set[str], set[str], dict
         for it in items:
             icode = it.get("code")
             iw = f"category item {icode!r}"
-            c.need(set(it) == {"code", "name", "level", "departments", "ack_hours",
-                               "resolve_hours"}, f"{iw}: keys {sorted(it)}")
+            # attributes (optional): Open311's extra questions for the item
+            c.need(set(it) - {"attributes"} == {"code", "name", "level", "departments",
+                                                "ack_hours", "resolve_hours"},
+                   f"{iw}: keys {sorted(it)}")
             if not c.need(isinstance(icode, str) and CODE_RE.match(icode)
                           and icode.startswith(code + "."), f"{iw}: code must be '{code}.<x>'"):
                 continue

@@ -39,12 +39,15 @@ class RaiseIssue:
     location: dict[str, Any] | None
     photos: list[str]
     contact: dict[str, str] | None
+    attributes: dict[str, Any] | None = None  # checked against the category's definitions
 
     def fingerprint(self, sealer: Sealer) -> str:
         """What a retry must repeat exactly for its Idempotency-Key to stand. Keyed with the
         data key: the command holds the contact, and an unkeyed hash beside public fields
         gives a phone number away to brute force in a second."""
-        body = json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False, default=str)
+        # Without attributes a request hashes as it did before they existed.
+        fields = {k: v for k, v in self.__dict__.items() if k != "attributes" or v}
+        body = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
         return sealer.digest(body)
 
 
@@ -126,6 +129,7 @@ class IssuesApplication(ConsultationCommands, ServiceApplication):
             tier=cmd.node,
             meta=meta,
             at=now.isoformat(),
+            **({"attributes": cmd.attributes} if cmd.attributes else {}),
         )
         issue.triage(self._route(rule, placement, now), cmd.category, "按分类目录自动分派",
                      now, meta)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.issues.api.categories import router as categories_router
 from services.issues.api.consultations import router as consultations_router
 from services.issues.api.issues import router as issues_router
+from services.issues.api.open311 import discovery_router
 from services.issues.api.open311 import router as open311_router
 from services.issues.api.residents import router as residents_router
 from services.issues.api.search import router as search_router
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues),
                                  ReopenUnsatisfied(issues)],
         routers=[categories_router, search_router, issues_router, tiers_router, open311_router,
+                 discovery_router,
                  residents_router, consultations_router],
         application_kwargs=lambda s: {
             "sealer": Sealer(s.secret("data_key")), "clock": clock,

@@ -77,7 +77,7 @@ async def test_a_third_party_client_lists_creates_and_reads_back(open311: str) -
 
 @pytest.mark.parametrize(("form", "status", "words"), [
     ({}, 403, "api_key is required"),
-    ({"api_key": "forged"}, 401, "not valid"),
+    ({"api_key": "forged"}, 403, "not valid"),
     ({"api_key": RESIDENT_KEY}, 400, "service_code is required"),
     ({"api_key": RESIDENT_KEY, "service_code": "weather.rain"}, 404, "not offered"),
     ({"api_key": RESIDENT_KEY, "service_code": "environment.garbage"}, 400, "jurisdiction_id"),
@@ -86,7 +86,7 @@ async def test_a_third_party_client_lists_creates_and_reads_back(open311: str) -
     ({"api_key": RESIDENT_KEY, "service_code": "environment.garbage",
       "jurisdiction_id": BUILDING, "lat": "25"}, 400, "given together"),
     ({"api_key": RESIDENT_KEY, "service_code": "environment.garbage",
-      "jurisdiction_id": "km.guandu.nowhere", "address_string": "x"}, 400, "unknown tier node"),
+      "jurisdiction_id": "km.guandu.nowhere", "address_string": "x"}, 404, "jurisdiction_id"),
 ])
 async def test_refusals_follow_the_spec_and_write_nothing(open311: str, settings: Settings,
                                                           form: dict, status: int,

@@ -5,8 +5,14 @@ How the spec's terms map onto Gongzhi:
 - `service_code`: a sub-item of the category catalog (`environment.garbage`); its top
   category is the service's `group`;
 - `jurisdiction_id`: a tier node path; creating a request needs it (the node the issue is
-  raised at), and reads given one are limited to its subtree;
-- `api_key`: a Gongzhi bearer token (`gongzhi token`), checked like any other;
+  raised at), and reads given one are limited to its subtree; a path that names no node
+  answers 404, as the spec says, on writes and reads alike;
+- `api_key`: a Gongzhi bearer token (`gongzhi token`), checked like any other; a bad one
+  answers 403 (the spec's "api_key was not valid"), not the rest of the API's 401;
+- attributes: a catalog item's `attributes` (in the spec's own form) make its service
+  `metadata=true`; `attribute[code]` answers are checked against them, stored on the issue's
+  Raised event and returned with the request as `attributes`;
+- discovery: `/open311/discovery.{json,xml}` names this endpoint;
 - `service_request_id`: the issue id; requests are created at once, so a token is the id;
 - `status`: `open` until the issue is resolved, then `closed`; `status_notes` is the
   resolution; `agency_responsible` the assignee.
@@ -27,19 +33,25 @@ from starlette.concurrency import run_in_threadpool
 
 from services.issues.api.deps import Issues, Pool, require_live_node, require_may_raise
 from services.issues.application import IssuesApplication, RaiseIssue
+from services.issues.domain.attributes import answers
 from services.issues.domain.catalog import Catalog
 from services.issues.domain.issue import OPEN, STATUSES, Issue
 from services.issues.placement import placement_of
-from services.issues.projections import ISSUE_LIST
+from services.issues.projections import ISSUE_LIST, TIER_TREE
 from shared import idempotency
 from shared.auth import verify
 from shared.errors import GongzhiError, NotFound
 from shared.eventstore import meta
 from shared.inputs import in_range
-from shared.tiers import is_valid_path, subtree_like
+from shared.projections.tier_tree import find_node
+from shared.tiers import is_valid_path, is_within, subtree_like
 
 FORMATS = ("json", "xml")
 MAX_DESCRIPTION = 4000
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-29T00:00:00Z"  # when this endpoint's behaviour last changed
+CONTACT = "Gongzhi 共治 — https://gongzhi.dev, open311@gongzhi.dev"
+KEY_SERVICE = "an api_key is a Gongzhi bearer token: `gongzhi token` or POST /v1/auth/login"
 
 # The OpenAPI document: these routes read their form and query by hand (the spec's names,
 # the spec's errors), so what they accept and answer is written out here.
@@ -71,10 +83,14 @@ _REQUESTS_QUERY = {"parameters": [
     _query("status", "open, closed, or both comma-separated"),
     _query("jurisdiction_id", "a tier node path: its subtree only"),
 ]}
+_JURISDICTION = {"parameters": [_query("jurisdiction_id", "a tier node path; 404 if none")]}
 _FORM_FIELDS = {name: {"type": "string"} for name in (
     "api_key", "service_code", "jurisdiction_id", "lat", "long", "address_string",
     "address_id", "email", "device_id", "account_id", "first_name", "last_name", "phone",
     "description", "media_url")}
+_FORM_FIELDS["attribute[code]"] = {
+    "type": "string", "description": "an answer to the service's attribute `code`; "
+    "attribute[code][] repeated for a multivaluelist"}
 _CREATE_FORM = {"requestBody": {"required": True, "content": {
     media: {"schema": {"type": "object", "properties": _FORM_FIELDS,
                        "required": ["api_key", "service_code", "jurisdiction_id"]}}
@@ -86,13 +102,15 @@ _CREATE_FORM = {"requestBody": {"required": True, "content": {
                                "pattern": "^[\\x20-\\x7e]+$"}}]}
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+discovery_router = APIRouter(prefix="/open311", tags=["Open311 GeoReport v2"])
 
 
 def services(catalog: Catalog) -> dict[str, dict[str, Any]]:
     return {
         item["code"]: {
             "service_code": item["code"], "service_name": item["name"],
-            "description": f"{top['name']} / {item['name']}", "metadata": False,
+            "description": f"{top['name']} / {item['name']}",
+            "metadata": bool(item.get("attributes")),
             "type": "realtime", "keywords": top["code"], "group": top["name"],
         }
         for top in catalog.as_list() for item in top["items"]
@@ -102,6 +120,30 @@ def services(catalog: Catalog) -> dict[str, dict[str, Any]]:
 class Open311Error(Exception):
     def __init__(self, status: int, description: str) -> None:
         self.status, self.description = status, description
+
+
+def definition(catalog: Catalog, code: str) -> dict[str, Any]:
+    """A service definition as the spec writes it: the catalog's attributes, each marked
+    `variable` (the client asks it) and with `values` for list types."""
+    return {"service_code": code, "attributes": [
+        {"variable": True, "code": a["code"], "datatype": a["datatype"],
+         "required": bool(a.get("required")),
+         "datatype_description": a.get("datatype_description"),
+         "order": a.get("order", n + 1), "description": a["description"],
+         **({"values": [{"key": str(v["key"]), "name": v["name"]} for v in a["values"]]}
+            if a.get("values") else {})}
+        for n, a in enumerate(catalog.attributes_of(code))]}
+
+
+async def _jurisdiction(pool: Any, raw: str | None) -> str | None:
+    """A jurisdiction_id given to a read or a write must name a tier node: 404 otherwise."""
+    if raw is None or not raw.strip():
+        return None
+    node = raw.strip()
+    if not is_valid_path(node) or await find_node(pool, TIER_TREE.schema, node) is None:
+        raise Open311Error(404, f"jurisdiction_id '{node}' is not a jurisdiction this "
+                                "endpoint serves")
+    return node
 
 
 def _render(fmt: str, root: str, item: str, rows: list[dict] | dict, status: int = 200
@@ -121,7 +163,10 @@ def _fill(element: ET.Element, row: dict) -> None:
         child = ET.SubElement(element, key)
         if isinstance(value, list):
             for entry in value:
-                _fill(ET.SubElement(child, key.rstrip("s")), entry)
+                if isinstance(entry, dict):
+                    _fill(ET.SubElement(child, key.rstrip("s")), entry)
+                else:
+                    ET.SubElement(child, key.rstrip("s")).text = str(entry)
         elif isinstance(value, bool):
             child.text = "true" if value else "false"
         elif value is not None:
@@ -149,22 +194,27 @@ async def _answer(fmt: str, make: Any) -> Response:
         return _errors(fmt, {422: 400, 409: 400}.get(exc.status, exc.status), exc.detail)
 
 
-@router.get("/services.{fmt}", name="open311_services", responses=_answers())
-async def list_services(fmt: str, issues: Issues) -> Response:
+@router.get("/services.{fmt}", name="open311_services", responses=_answers(),
+            openapi_extra=_JURISDICTION)
+async def list_services(fmt: str, request: Request, issues: Issues, pool: Pool) -> Response:
     async def make(f: str) -> Response:
+        await _jurisdiction(pool, request.query_params.get("jurisdiction_id"))
         catalog = await run_in_threadpool(issues.catalog)
         return _render(f, "services", "service", list(services(catalog).values()))
     return await _answer(fmt, make)
 
 
 @router.get("/services/{service_code}.{fmt}", name="open311_service_definition",
-            responses=_answers())
-async def service_definition(service_code: str, fmt: str, issues: Issues) -> Response:
+            responses=_answers(), openapi_extra=_JURISDICTION)
+async def service_definition(service_code: str, fmt: str, request: Request, issues: Issues,
+                             pool: Pool) -> Response:
     async def make(f: str) -> Response:
-        if service_code not in services(await run_in_threadpool(issues.catalog)):
+        await _jurisdiction(pool, request.query_params.get("jurisdiction_id"))
+        catalog = await run_in_threadpool(issues.catalog)
+        if service_code not in services(catalog):
             raise Open311Error(404, f"service_code '{service_code}' is not offered")
         return _render(f, "service_definition", "service_definition",
-                       {"service_code": service_code, "attributes": []})
+                       definition(catalog, service_code))
     return await _answer(fmt, make)
 
 
@@ -177,19 +227,27 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
         field = {k: str(v).strip() for k, v in form.items() if str(v).strip()}
         if "api_key" not in field:
             raise Open311Error(403, "an api_key is required to create a request")
-        who = verify(request.app.state.jwt_secret, field["api_key"])
-        await request.app.state.vouch.check(pool, who)
+        try:
+            who = verify(request.app.state.jwt_secret, field["api_key"])
+            await request.app.state.vouch.check(pool, who)
+        except GongzhiError as exc:
+            if exc.status != 401:
+                raise
+            raise Open311Error(403, f"the api_key is not valid: {exc.detail}") from None
         code = field.get("service_code")
         if not code:
             raise Open311Error(400, "service_code is required")
-        service = services(await run_in_threadpool(issues.catalog)).get(code)
+        catalog = await run_in_threadpool(issues.catalog)
+        service = services(catalog).get(code)
         if service is None:
             raise Open311Error(404, f"service_code '{code}' is not offered")
-        node = field.get("jurisdiction_id", "")
-        if not is_valid_path(node):
-            raise Open311Error(400, "jurisdiction_id must be a tier node path, such as "
-                                    "km.guandu.taihe.heping.g03")
+        if not field.get("jurisdiction_id"):
+            raise Open311Error(400, "jurisdiction_id is required: the tier node path the "
+                                    "request is raised at, such as km.guandu.taihe.heping.g03")
+        node = await _jurisdiction(pool, field["jurisdiction_id"])
+        assert node is not None
         location = _location(field)
+        attributes = answers(catalog.attributes_of(code), _attribute_answers(form))
         description = field.get("description", "")
         if len(description) > MAX_DESCRIPTION:
             raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
@@ -201,7 +259,7 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
         cmd = RaiseIssue(node=node, title=service["service_name"], description=description,
                          category=code, channel="app", location=location,
                          photos=[field["media_url"]] if "media_url" in field else [],
-                         contact=contact)
+                         contact=contact, attributes=attributes or None)
         retry = idempotency.current()  # the spec has no key; a client may still send one
         issue, _ = await run_in_threadpool(issues.raise_issue, cmd, reporter=who.sub,
                                            meta=meta(who), placement=placement,
@@ -210,6 +268,16 @@ async def create_request(fmt: str, request: Request, issues: Issues, pool: Pool)
             "service_request_id": str(issue.id), "service_notice": "已受理,将由网格和社区处理",
             "account_id": field.get("account_id")}], status=201)
     return await _answer(fmt, make)
+
+
+def _attribute_answers(form: Any) -> dict[str, list[str]]:
+    """attribute[code]=v, and attribute[code][]=v repeated for a multivaluelist."""
+    given: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if key.startswith("attribute[") and key.endswith("]"):
+            code = key[len("attribute["):-1].removesuffix("][")
+            given.setdefault(code, []).append(str(value))
+    return given
 
 
 def _location(field: dict[str, str]) -> dict[str, Any]:
@@ -238,6 +306,7 @@ def _location(field: dict[str, str]) -> dict[str, Any]:
 async def list_requests(fmt: str, request: Request, issues: Issues, pool: Pool) -> Response:
     async def make(f: str) -> Response:
         q = request.query_params
+        await _jurisdiction(pool, q.get("jurisdiction_id"))
         ids = _ids(q.get("service_request_id"))
         if ids is None:
             ids = await _matching(pool, q)
@@ -248,11 +317,14 @@ async def list_requests(fmt: str, request: Request, issues: Issues, pool: Pool) 
 
 
 @router.get("/requests/{service_request_id}.{fmt}", name="open311_request",
-            responses=_answers())
-async def get_request(service_request_id: str, fmt: str, issues: Issues) -> Response:
+            responses=_answers(), openapi_extra=_JURISDICTION)
+async def get_request(service_request_id: str, fmt: str, request: Request, issues: Issues,
+                      pool: Pool) -> Response:
     async def make(f: str) -> Response:
+        node = await _jurisdiction(pool, request.query_params.get("jurisdiction_id"))
         ids = _ids(service_request_id) or []
-        found = await run_in_threadpool(_load_many, issues, ids)
+        found = [i for i in await run_in_threadpool(_load_many, issues, ids)
+                 if node is None or is_within(i.node, node)]
         if not found:
             raise Open311Error(404, f"no service request '{service_request_id}'")
         catalog = await run_in_threadpool(issues.catalog)
@@ -260,9 +332,12 @@ async def get_request(service_request_id: str, fmt: str, issues: Issues) -> Resp
     return await _answer(fmt, make)
 
 
-@router.get("/tokens/{token}.{fmt}", name="open311_token", responses=_answers())
-async def token(token: str, fmt: str, issues: Issues) -> Response:
+@router.get("/tokens/{token}.{fmt}", name="open311_token", responses=_answers(),
+            openapi_extra=_JURISDICTION)
+async def token(token: str, fmt: str, request: Request, issues: Issues, pool: Pool
+                ) -> Response:
     async def make(f: str) -> Response:
+        await _jurisdiction(pool, request.query_params.get("jurisdiction_id"))
         if not await run_in_threadpool(_load_many, issues, _ids(token) or []):
             raise Open311Error(404, f"no request for token '{token}'")
         return _render(f, "service_requests", "request",
@@ -352,5 +427,23 @@ def _public(issue: Issue, catalog: Catalog) -> dict[str, Any]:
         "lat": location.get("lat"),
         "long": location.get("lng"),
         "media_url": issue.photos[0] if issue.photos else None,
+        # Not in the spec's request fields: present only when the service asked attributes.
+        **({"attributes": [{"code": code, "value": value}
+                           for code, value in issue.attributes.items()]}
+           if issue.attributes else {}),
     }
 
+
+
+@discovery_router.get("/discovery.{fmt}", name="open311_discovery", responses=_answers())
+async def discovery(fmt: str, request: Request) -> Response:
+    """The spec's service discovery: where the endpoint is, which version and formats."""
+    async def make(f: str) -> Response:
+        url = str(request.url_for("open311_services", fmt="json")).removesuffix(
+            "/services.json")
+        return _render(f, "discovery", "discovery", {
+            "changeset": CHANGESET, "contact": CONTACT, "key_service": KEY_SERVICE,
+            "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
+                           "type": "production", "formats": ["application/json", "text/xml"]}],
+        })
+    return await _answer(fmt, make)

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.issues.domain.attributes import check_definitions
 from shared.errors import IllegalTransition, Invalid, NotFound
 from shared.eventstore import TieredAggregate
 from shared.tiers import LEVELS
@@ -47,6 +48,7 @@ def check_item(item: dict[str, Any]) -> None:
         raise Invalid("resolve_hours must be at least ack_hours", field="resolve_hours")
     if not str(item.get("name", "")).strip():
         raise Invalid("a sub-item needs a display name", field="name")
+    check_definitions(item.get("attributes") or [])
 
 
 class Catalog(TieredAggregate):
@@ -94,6 +96,12 @@ class Catalog(TieredAggregate):
         item = self.tops.get(top, {}).get("items", {}).get(code)
         return item["name"] if item else self.tops.get(code, {}).get("name", code)
 
+    def attributes_of(self, code: str) -> list[dict[str, Any]]:
+        """The extra questions a report in this category answers (Open311's attributes)."""
+        top, _, _ = code.partition(".")
+        item = self.tops.get(top, {}).get("items", {}).get(code) or {}
+        return sorted(item.get("attributes") or [], key=lambda a: a.get("order", 0))
+
     def as_list(self, include_retired: bool = False) -> list[dict[str, Any]]:
         return [
             {"code": t["code"], "name": t["name"],
@@ -114,10 +122,13 @@ class Catalog(TieredAggregate):
         previous = self.tops.get(top, {}).get("items", {}).get(item["code"])
         clean = {k: item[k] for k in ("code", "name", "level", "departments", "ack_hours",
                                       "resolve_hours")}
-        if previous and {k: previous[k] for k in clean} == clean and not previous["retired"]:
+        # An edit through the API does not name attributes: the item keeps the ones it has.
+        if attributes := item.get("attributes", (previous or {}).get("attributes")):
+            clean["attributes"] = attributes
+        if previous and {k: previous.get(k) for k in clean} == clean and not previous["retired"]:
             raise IllegalTransition(f"category '{item['code']}' already reads exactly so")
         self._item_set(item=clean, top_name=top_name if top not in self.tops else None,
-                       previous=({k: previous[k] for k in clean} if previous else None),
+                       previous=({k: previous.get(k) for k in clean} if previous else None),
                        reason=reason, tier="", meta=meta)
 
     def retire_item(self, code: str, reason: str, meta: Meta) -> None:

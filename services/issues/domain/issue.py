@@ -58,6 +58,7 @@ class Issue(TieredAggregate):
         tier: str,
         meta: Meta,
         at: str | None = None,  # business time; absent on events stored before it was added
+        attributes: dict[str, Any] | None = None,  # the category's extra answers, if any
     ) -> None:
         self.node = node
         self.title = title
@@ -70,6 +71,7 @@ class Issue(TieredAggregate):
         self.reporter = reporter
         self.fingerprint = fingerprint
         self.raised_at = at
+        self.attributes = attributes or {}
         self.status = "raised"
         self.handling_node = node  # where it is handled; triage and escalation move it
         self.escalated_from: list[str] = []  # tiers that handed it up: they may still add notes
