@@ -17,6 +17,7 @@ addMessages({
     'wishes.fulfil': '已完成', 'wishes.hours': '服务时长（小时）', 'wishes.confirm': '确认完成',
     'wishes.dispute': '有异议', 'wishes.withdraw': '撤回', 'wishes.reason': '原因',
     'wishes.flagged': '逾期未认领', 'wishes.done': '已办理', 'wishes.all': '全部',
+    'wishes.reopen': '重新派单',
     'wish.kind.errand': '跑腿代办', 'wish.kind.companionship': '陪伴聊天', 'wish.kind.repair': '维修',
     'wish.kind.meal_delivery': '送餐', 'wish.kind.medical_escort': '陪诊',
     'wish.kind.cleaning': '打扫', 'wish.kind.tutoring': '辅导', 'wish.kind.other': '其他',
@@ -34,6 +35,7 @@ addMessages({
     'wishes.fulfil': 'Fulfilled', 'wishes.hours': 'Hours served', 'wishes.confirm': 'Confirm',
     'wishes.dispute': 'Dispute', 'wishes.withdraw': 'Withdraw', 'wishes.reason': 'Reason',
     'wishes.flagged': 'Unclaimed past its date', 'wishes.done': 'Done', 'wishes.all': 'All',
+    'wishes.reopen': 'Reopen',
     'wish.kind.errand': 'Errand', 'wish.kind.companionship': 'Companionship',
     'wish.kind.repair': 'Repair', 'wish.kind.meal_delivery': 'Meal delivery',
     'wish.kind.medical_escort': 'Medical escort', 'wish.kind.cleaning': 'Cleaning',
@@ -94,6 +96,10 @@ function actions(w, teams, reload) {
     return [teams.length ? command(t('wishes.dispatch'), `${base}/dispatch`,
       (f) => ({ team_id: f.team.value }), reload, pick) : '',
     command(t('wishes.open_it'), `${base}/dispatch`, () => ({ team_id: null }), reload)];
+  }
+  if (DISPATCHERS.includes(session.role) && w.status === 'disputed') {
+    return command(t('wishes.reopen'), `${base}/reopen`, (f) => ({
+      reason: f.reason.value.trim() }), reload, h('input', { name: 'reason', required: true, placeholder: t('wishes.reason') }));
   }
   if (SERVING.includes(session.role)) {
     if (['dispatched', 'open'].includes(w.status)) {
@@ -160,10 +166,10 @@ route({
     root.append(h('h1', {}, t('wishes.title')));
     if (session.role === 'resident') root.append(postForm(reload));
     const shown = query.status || '';
-    const filters = h('div', { class: 'row', id: 'wish-filters' }, ['', 'posted', 'open',
-      'dispatched', 'claimed', 'fulfilled'].map((st) => h('a', { href: st ? `/wishes?status=${st}`
-      : '/wishes', 'data-link': true, class: shown === st ? 'on' : '' },
-    st ? t(`wish.status.${st}`) : t('wishes.all'))));
+    const statuses = ['', 'posted', 'open', 'dispatched', 'claimed', 'fulfilled', 'disputed'];
+    const filters = h('div', { class: 'row', id: 'wish-filters' }, statuses.map((st) => h('a', {
+      href: st ? `/wishes?status=${st}` : '/wishes', 'data-link': true,
+      class: shown === st ? 'on' : '' }, st ? t(`wish.status.${st}`) : t('wishes.all'))));
     root.append(section(t('wishes.list'), filters, box));
   },
 });
