@@ -1,5 +1,5 @@
 """Webhooks: each whistle event concerning a department is POSTed, signed, to every URL the
-department registered, retried with backoff, and logged.
+department registered, retried with backoff for a day, and logged.
 
 Two halves. The dispatcher is a policy on grid's own stream: in the same transaction as its
 position it enqueues one delivery per (hook, event), so an event is queued exactly once.
@@ -11,6 +11,14 @@ due again once the lease runs out) and POSTs the structured CloudEvent with a si
 so delivery is at least once; receivers deduplicate on the CloudEvent `id`. The dispatcher is
 not a read model: rebuilding it would send everything again, so it is not offered to
 `gongzhi rebuild`.
+
+A failed delivery is retried after about 2, 4, 8 … s (each ±20 %, so many receivers coming
+back do not get their backlog in one burst), at most `MAX_BACKOFF` apart, until `RETRY_FOR`
+has passed since the event was queued; only then is it `failed`. The sender's clock is its
+own (injected by tests; the service's business clock, which tests freeze, is not for this):
+it must agree with the database's, which stamps when a delivery was queued. Removing a hook
+cancels its pending deliveries, and a row that cannot be sent (whatever the reason) is
+rescheduled alone: it never stops the sender for the others.
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
+import random
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -30,13 +41,22 @@ from starlette.concurrency import run_in_threadpool
 from services.grid.projections.whistles import BLOWN, _public, concerned
 from services.grid.webhook_urls import Refused, pinned, require_public_now
 from shared.bus.envelope import Envelope
+from shared.clock import Clock, SystemClock
 from shared.ops import trace_id
 from shared.projections.projection import Projection
 
+log = logging.getLogger("gongzhi.grid.webhooks")
 REGISTERED = "gongzhi.department.webhook_registered.v1"
 REMOVED = "gongzhi.department.webhook_removed.v1"
-MAX_ATTEMPTS = 8
+RETRY_FOR = timedelta(hours=24)
+MAX_BACKOFF = timedelta(minutes=10)
 LEASE_SECONDS = 60
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the n-th failed attempt: 2^n s with ±20 % jitter, capped."""
+    seconds = min(2.0 ** min(attempts, 20), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
 def sign(secret: str, body: bytes, at: int | None = None) -> str:
@@ -89,6 +109,9 @@ class WebhookDispatcher(Projection):
     );
     CREATE INDEX IF NOT EXISTS deliveries_due ON {schema}.deliveries (next_attempt_at)
         WHERE status = 'pending';
+    -- when the event was queued: retries stop RETRY_FOR after it
+    ALTER TABLE {schema}.deliveries ADD COLUMN IF NOT EXISTS
+        created_at timestamptz NOT NULL DEFAULT now();
     """
 
     async def apply(
@@ -103,6 +126,11 @@ class WebhookDispatcher(Projection):
             elif e.type == REMOVED:
                 await conn.execute(
                     f"UPDATE {schema}.hooks SET removed = true WHERE hook_id = $1", d["hook_id"])
+                # Its pending retries go with it: nothing is sent to a hook that is gone.
+                await conn.execute(
+                    f"UPDATE {schema}.deliveries SET status = 'cancelled', "
+                    f"last_error = 'webhook removed' WHERE hook_id = $1 AND status = 'pending'",
+                    d["hook_id"])
             elif e.type.startswith("gongzhi.whistle."):
                 if e.type == BLOWN:
                     await conn.execute(
@@ -125,24 +153,32 @@ class WebhookSender:
 
     def __init__(self, pool: asyncpg.Pool, secret_of: Callable[[str, str], str], *,
                  timeout: float = 10.0, lease_seconds: float = LEASE_SECONDS,
-                 allow_hosts: frozenset[str] = frozenset()) -> None:
+                 allow_hosts: frozenset[str] = frozenset(),
+                 clock: Clock | None = None) -> None:
         self.pool = pool
         self.allow_hosts = allow_hosts  # GONGZHI_WEBHOOK_ALLOW_HOSTS
         self.secret_of = secret_of  # (department, hook id) -> secret
         self.timeout = timeout
-        self.lease_seconds = lease_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.clock = clock or SystemClock()
         self.q = f'"{WebhookDispatcher.schema}"'
 
     async def send_due(self, client: httpx.AsyncClient, limit: int = 20) -> int:
+        now = self.clock.now()
         due = await self.pool.fetch(
-            f"UPDATE {self.q}.deliveries d SET next_attempt_at = now() + "
-            f"make_interval(secs => {float(self.lease_seconds)}) FROM {self.q}.hooks h "
-            f"WHERE d.hook_id = h.hook_id AND d.id IN (SELECT id FROM {self.q}.deliveries "
-            f"WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY id "
-            f"FOR UPDATE SKIP LOCKED LIMIT {limit}) "
-            f"RETURNING d.id, d.url, d.body, d.event_id, d.attempts, d.hook_id, d.department")
+            f"UPDATE {self.q}.deliveries d SET next_attempt_at = $2 "
+            f"WHERE d.id IN (SELECT id FROM {self.q}.deliveries x "
+            f"WHERE status = 'pending' AND next_attempt_at <= $1 AND NOT EXISTS ("
+            f"SELECT FROM {self.q}.hooks h WHERE h.hook_id = x.hook_id AND h.removed) "
+            f"ORDER BY id FOR UPDATE SKIP LOCKED LIMIT {limit}) "
+            f"RETURNING d.id, d.url, d.body, d.event_id, d.attempts, d.hook_id, d.department, "
+            f"d.created_at", now, now + self.lease)
         for row in due:
-            await self._send(client, row)
+            try:
+                await self._send(client, row)
+            except Exception as exc:  # one bad row must not hold the others back
+                log.exception("webhook delivery %s could not be attempted", row["id"])
+                await self._record(row, False, None, f"{type(exc).__name__}: {exc}")
         return len(due)
 
     async def _send(self, client: httpx.AsyncClient, row: asyncpg.Record) -> None:
@@ -169,19 +205,24 @@ class WebhookSender:
             ok, error = False, f"{type(exc).__name__}: {exc}"
         except Refused as exc:
             ok, error = False, f"refused: {exc}"
+        await self._record(row, ok, status, error)
+
+    async def _record(self, row: asyncpg.Record, ok: bool, status: int | None,
+                      error: str | None) -> None:
         attempts = row["attempts"] + 1
+        now = self.clock.now()
         if ok:
             await self.pool.execute(
                 f"UPDATE {self.q}.deliveries SET status = 'delivered', attempts = $2, "
-                f"last_status = $3, last_error = NULL, delivered_at = now() WHERE id = $1",
-                row["id"], attempts, status)
+                f"last_status = $3, last_error = NULL, delivered_at = $4 WHERE id = $1",
+                row["id"], attempts, status, now)
             return
-        backoff = min(2 ** attempts, 3600)
+        next_at = now + retry_delay(attempts)
+        gave_up = next_at - row["created_at"] > RETRY_FOR
         await self.pool.execute(
             f"UPDATE {self.q}.deliveries SET status = $2, attempts = $3, last_status = $4, "
-            f"last_error = $5, next_attempt_at = now() + make_interval(secs => $6) WHERE id = $1",
-            row["id"], "failed" if attempts >= MAX_ATTEMPTS else "pending", attempts, status,
-            error, float(backoff))
+            f"last_error = $5, next_attempt_at = $6 WHERE id = $1 AND status = 'pending'",
+            row["id"], "failed" if gave_up else "pending", attempts, status, error, next_at)
 
     async def run(self, every_seconds: float) -> None:
         async with httpx.AsyncClient(timeout=self.timeout) as client:

@@ -172,7 +172,8 @@ async def redeliver(code: str, delivery_id: RowId, who: CurrentPrincipal,
     require_may_see_department(who, await _department(pool, code))
     row = await pool.fetchrow(
         f'UPDATE "{WEBHOOKS.schema}".deliveries SET status = \'pending\', attempts = 0, '
-        f"next_attempt_at = now() WHERE id = $1 AND department = $2 RETURNING id",
+        f"next_attempt_at = now(), created_at = now() "  # a day of retries from now
+        f"WHERE id = $1 AND department = $2 RETURNING id",
         delivery_id, code)
     if row is None:
         raise NotFound(f"no delivery {delivery_id} for {code}")
