@@ -35,6 +35,21 @@ CAST = (RESIDENT, COMMUNITY, STREET, DISTRICT, URBAN, POLICE)
 @pytest.fixture
 async def issues_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The issues service in-process on a fresh database holding the small test city."""
+    async with issues_on(settings) as client:
+        yield client
+
+
+@pytest.fixture
+async def patient_issues_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The same, with a request deadline far above the default: for tests of many commands
+    racing on one aggregate, whose point is that all of them count, on a shared machine
+    where a burst may take longer than the default deadline (which has tests of its own)."""
+    async with issues_on(settings.model_copy(update={"request_deadline_seconds": 60.0})) as c:
+        yield c
+
+
+@asynccontextmanager
+async def issues_on(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     register_small_city(settings.database_url)
     async with serve(create_app(settings)) as client:
         admin = bearer("admin", "km")

@@ -344,9 +344,11 @@ async def test_who_may_see_a_consultation(issues_api) -> None:
     assert_problem(r, 404, "no consultation")
 
 
-async def test_households_voting_at_once_are_all_counted(issues_api, settings) -> None:
+async def test_households_voting_at_once_are_all_counted(patient_issues_api,
+                                                         settings) -> None:
     """Ballots racing on one consultation: a conflicting save reloads and asks again, so
     every household's ballot counts, once."""
+    issues_api = patient_issues_api
     households = [f"jjy102-b2-{n}" for n in range(60)]
     register_households(settings.database_url, {h: "60" for h in households},
                         {h: [f"r-{100 + n:03d}"] for n, h in enumerate(households)})

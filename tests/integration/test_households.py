@@ -280,6 +280,9 @@ async def test_an_ordinary_matter_needs_more_than_half_and_refusals_write_nothin
         ({"rule": "two_thirds_cast"}, "only the civil_code_278 rule takes a matter"),
         ({"node": "km.guandu.taihe.heping.g04", "matter": None, "rule": "two_thirds_cast"},
          "no household at or under"),
+        ({"node": "km.guandu.taihe.heping.g04", "matter": None, "rule": "two_thirds_cast",
+          "eligible_households": ["jjy-h01", "jjy-x9"]},
+         "places jjy-h01 outside 'km.guandu.taihe.heping.g04'"),
     ]:
         before = count_events(settings.database_url, "issues")
         r = await owners.post("/v1/consultations", json=base | over, headers=COMMUNITY)

@@ -30,6 +30,7 @@ from services.issues.projections.departments import find_departments
 from services.issues.projections.households import (
     areas_of,
     households_under,
+    nodes_of,
     verified_households,
 )
 from shared import telemetry
@@ -211,6 +212,12 @@ async def open_consultation(
     await _check_parties(pool, body.parties, body.node)
     if body.eligible_households is not None:
         eligible = list(body.eligible_households)
+        # A household the register places elsewhere is not this meeting's to count.
+        away = sorted(code for code, node in (await nodes_of(pool, eligible)).items()
+                      if not is_within(node, body.node))
+        if away:
+            raise Invalid(f"the household register places {', '.join(away[:5])} outside "
+                          f"'{body.node}'", field="eligible_households")
     else:
         eligible = list(await households_under(pool, body.node))
         if not eligible:

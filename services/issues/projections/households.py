@@ -83,6 +83,14 @@ async def households_under(pool: asyncpg.Pool, node: str) -> dict[str, Decimal]:
     return {r["code"]: r["area"] for r in rows}
 
 
+async def nodes_of(pool: asyncpg.Pool, codes: list[str]) -> dict[str, str]:
+    """Where each of these households is registered (unregistered ones are left out)."""
+    rows = await pool.fetch(
+        f'SELECT code, node FROM "{Households.schema}".households WHERE code = ANY($1::text[])',
+        codes)
+    return {r["code"]: r["node"] for r in rows}
+
+
 async def areas_of(pool: asyncpg.Pool, codes: list[str]) -> dict[str, Decimal]:
     rows = await pool.fetch(
         f'SELECT code, area FROM "{Households.schema}".households '
