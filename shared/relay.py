@@ -8,6 +8,13 @@ Kafka twice (consumers skip an (aggregate, version) they applied), never not at 
 
 One relay per service publishes at a time: it holds a PostgreSQL advisory lock, so a
 second replica waits as a warm standby.
+
+A stored event the relay cannot read or encode never stops it: it goes, as stored, to the
+dead-letter topic `<topic>.dead-letters` with full CloudEvents attributes (its id, source,
+type, subject, sequence, the time it was relayed, and `ce_gongzhierror` saying what was wrong),
+and the stream goes on. Topics are created here, with the configured partitions and
+replication (the brokers do not auto-create them); an existing topic that differs from the
+configuration is reported loudly at every start.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -28,6 +36,7 @@ from shared.bus.envelope import from_stored
 from shared.bus.log_follower import follow_logs
 
 log = logging.getLogger("gongzhi.relay")
+DEAD_LETTER_SUFFIX = ".dead-letters"
 
 
 class Relay:
@@ -51,7 +60,10 @@ class Relay:
         self.replication = replication
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.dead_letter_topic = self.topic + DEAD_LETTER_SUFFIX
         self.published = 0  # messages acknowledged by Kafka in this process
+        self.dead_lettered = 0
+        self.topic_mismatches: list[str] = []  # what differs from the configuration
         self.leading = asyncio.Event()
 
     async def run(self) -> None:
@@ -94,12 +106,33 @@ class Relay:
         await admin.start()
         try:
             configs = {"min.insync.replicas": "2"} if self.replication >= 3 else {}
-            await admin.create_topics([NewTopic(self.topic, self.partitions, self.replication,
-                                                topic_configs=configs)])
-        except TopicAlreadyExistsError:
-            pass
+            present = set(await admin.list_topics())
+            wanted = (self.topic, self.dead_letter_topic)
+            missing = [NewTopic(t, self.partitions, self.replication, topic_configs=configs)
+                       for t in wanted if t not in present]
+            if missing:
+                with contextlib.suppress(TopicAlreadyExistsError):  # another replica's
+                    await admin.create_topics(missing)
+            existing = [t for t in wanted if t in present]  # made before: as configured?
+            self.topic_mismatches = await self._check_topics(admin, existing) if existing else []
         finally:
             await admin.close()
+
+    async def _check_topics(self, admin: AIOKafkaAdminClient, topics: list[str]) -> list[str]:
+        """What an existing topic has that the configuration does not say: logged as an
+        error (a topic auto-created by a broker, or by an older configuration)."""
+        mismatches = []
+        for described in await admin.describe_topics(topics):
+            partitions = described.get("partitions") or []
+            replicas = {len(p.get("replicas") or ()) for p in partitions}
+            if len(partitions) != self.partitions or replicas != {self.replication}:
+                mismatches.append(
+                    f"{described['topic']}: {len(partitions)} partitions, replication "
+                    f"{sorted(replicas)}; configured {self.partitions} and {self.replication}")
+        for m in mismatches:
+            log.error("TOPIC MISMATCH %s (create the topic as configured, or change the "
+                      "configuration: GONGZHI_KAFKA_PARTITIONS, GONGZHI_KAFKA_REPLICATION)", m)
+        return mismatches
 
     async def _publish(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> None:
         position = await conn.fetchval(
@@ -111,10 +144,15 @@ class Relay:
         ):
             acks, spans = [], []
             for row in rows:
-                key, value, headers, traced = self._message(row)
+                try:
+                    key, value, headers, traced = self._message(row)
+                    topic = self.topic
+                except Exception as exc:  # one event must never stop the stream
+                    key, value, headers, traced = self._dead_letter(row, exc)
+                    topic = self.dead_letter_topic
+                    self.dead_lettered += 1
                 spans.append(traced)
-                acks.append(await producer.send(self.topic, value=value, key=key,
-                                                headers=headers))
+                acks.append(await producer.send(topic, value=value, key=key, headers=headers))
             await asyncio.gather(*acks)  # every message acknowledged by all in-sync replicas
             telemetry.end(spans)
             position = rows[-1]["notification_id"]
@@ -126,16 +164,30 @@ class Relay:
             self.published += len(rows)
 
     def _message(self, row: asyncpg.Record) -> tuple[bytes, bytes, Headers, Span | None]:
-        try:
-            envelope = from_stored(self.service, str(row["originator_id"]),
-                                   row["originator_version"], row["topic"], row["state"])
-        except ValueError:
-            # A stored event we cannot read is still published, as it is, so that every
-            # consumer parks it in its dead-letter table instead of silently missing it.
-            log.error("publishing unreadable event %s/%s as is", row["originator_id"],
-                      row["originator_version"])
-            return str(row["originator_id"]).encode(), bytes(row["state"]), [
-                ("ce_specversion", b"1.0"), ("ce_type", row["topic"].encode()),
-                ("ce_subject", str(row["originator_id"]).encode())], None
+        envelope = from_stored(self.service, str(row["originator_id"]),
+                               row["originator_version"], row["topic"], row["state"])
         envelope, span = telemetry.start_publish(envelope, self.topic)
-        return (*to_kafka(envelope), span)
+        try:
+            return (*to_kafka(envelope), span)
+        except Exception:
+            telemetry.end([span])
+            raise
+
+    def _dead_letter(self, row: asyncpg.Record,
+                     error: Exception) -> tuple[bytes, bytes, Headers, Span | None]:
+        """The stored event as it is, with every CloudEvents attribute we can still name."""
+        subject, seq = str(row["originator_id"]), row["originator_version"]
+        log.error("event %s/%s of %s cannot be published (%s: %s); sent to %s", subject, seq,
+                  self.service, type(error).__name__, error, self.dead_letter_topic)
+        return subject.encode(), bytes(row["state"]), [
+            ("ce_specversion", b"1.0"),
+            ("ce_id", f"{subject}/{seq}".encode()),
+            ("ce_source", f"/gongzhi/{self.service}".encode()),
+            ("ce_type", str(row["topic"]).encode()),
+            ("ce_subject", subject.encode()),
+            ("ce_time", datetime.now(UTC).isoformat().encode()),  # its own time is unreadable
+            ("ce_seq", str(seq).encode()),
+            ("ce_gongzhiposition", str(row["notification_id"]).encode()),
+            ("ce_gongzhierror", f"{type(error).__name__}: {error}"[:1000].encode()),
+            ("content-type", b"application/octet-stream"),
+        ], None
