@@ -74,6 +74,10 @@ def up(
     except BaseException:
         if brokers:
             brokers.stop()
+        if embedded:  # nothing may keep running after a failed start, PostgreSQL included
+            from shared import embedded_pg
+
+            embedded_pg.stop(home / "pg")
         raise
     typer.echo(f"\nGongzhi is up ({transport} transport):")
     for r in running:
