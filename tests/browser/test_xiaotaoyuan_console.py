@@ -130,6 +130,8 @@ def test_the_xiaotaoyuan_case_in_the_browser(page_as, console: RunningPlatform) 
     row.locator("[name=task]").fill("修建车棚，安装监控和充电桩")
     shot(secretary, "xty-8-secretary-conclude")
     conclude.locator("button[type=submit]").click()
+    expect(secretary.locator(".toast.ok, .toast.error").last).to_be_visible()
+    expect(secretary.locator(".toast.error")).to_have_count(0)
     expect(secretary.locator(".consultation")).to_have_attribute("data-status", "concluded")
     expect(secretary.locator("#conclusion")).to_contain_text("修建车棚")
 
@@ -160,5 +162,8 @@ def test_the_xiaotaoyuan_case_in_the_browser(page_as, console: RunningPlatform) 
     card.locator(".rate-form [name=comment]").fill("后巷干净了")
     card.locator("[data-verdict=satisfied]").click()
     expect(card.locator(".rated")).to_be_visible()
+    resident.reload()  # once per resolution: the page now says what was said
+    expect(card.locator(".rated")).to_have_text("您已评价：满意")
+    expect(card.locator(".rate-form")).to_have_count(0)
     shot(resident, "xty-11-resident-rated")
     assert dialogs == []

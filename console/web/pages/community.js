@@ -4,10 +4,10 @@
 import { route, go } from '../router.js';
 import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, field, values, act, section, badge } from '../ui.js';
+import { h, field, values, act, section } from '../ui.js';
 import { session, COMMUNITY } from '../session.js';
 import { categories } from './issue-parts.js';
-import { openIssues, issueBoard } from './handler.js';
+import { openIssues, boardScreen } from './handler.js';
 
 addMessages({
   zh: {
@@ -40,12 +40,7 @@ const TRIAGERS = [...COMMUNITY, 'admin'];
 
 route({
   path: '/triage', id: 'triage', nav: 'cm.board', order: 10, roles: TRIAGERS,
-  render: async (root, _, query) => {
-    const node = query.node || session.scope;
-    const items = await openIssues(node);
-    root.append(section(t('cm.board'), h('p', {}, `${t('hd.scope')}: `, badge(node)),
-      ...issueBoard(items)));
-  },
+  render: (root, _, query) => boardScreen(root, t('cm.board'), query.node || session.scope),
 });
 
 function form(id, title, inputs, send, done) {

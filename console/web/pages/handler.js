@@ -4,7 +4,7 @@
 import { route } from '../router.js';
 import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, field, values, act, section, table, badge } from '../ui.js';
+import { h, clear, field, values, act, section, table, badge } from '../ui.js';
 import { session, HANDLERS } from '../session.js';
 import { byDeadline, deadlineCell, issueLink, nextDeadline, photoInput, photoList,
   statusBadge } from './issue-parts.js';
@@ -56,14 +56,19 @@ export function issueBoard(items) {
     { class: 'board', id: 'inbox' })];
 }
 
+// A board of the open issues under a node, drawn again every 15 s while it is on screen (the
+// issue list has no stream of its own; new issues and changes show up without a reload).
+export async function boardScreen(root, title, node) {
+  const box = h('div', { class: 'board-box' }, issueBoard(await openIssues(node)));
+  root.append(section(title, h('p', {}, `${t('hd.scope')}: `, badge(node)), box));
+  const timer = setInterval(() => openIssues(node).then((items) => clear(box,
+    issueBoard(items))).catch(() => {}), 15000);
+  window.addEventListener('gz:leave', () => clearInterval(timer), { once: true });
+}
+
 route({
   path: '/inbox', id: 'inbox', nav: 'hd.inbox', order: 10, roles: HANDLERS,
-  render: async (root, _, query) => {
-    const node = query.node || session.scope;
-    const items = await openIssues(node);
-    root.append(section(t('hd.inbox'), h('p', {}, `${t('hd.scope')}: `, badge(node)),
-      ...issueBoard(items)));
-  },
+  render: (root, _, query) => boardScreen(root, t('hd.inbox'), query.node || session.scope),
 });
 
 function actionForm(id, title, inputs, send, done) {

@@ -10,7 +10,7 @@ import { categoryNames, deadlineCell, historyTimeline, photoLinks, statusBadge }
   './issue-parts.js';
 import { handlerActions } from './handler.js';
 import { communityActions } from './community.js';
-import { rateForm } from './resident.js';
+import { ratingArea } from './resident.js';
 import { whistleLinks } from './whistles.js';
 
 function facts(issue, names) {
@@ -65,7 +65,7 @@ route({
           issue.merged_into ? h('p', {}, h('a', { href: `/issues/${issue.merged_into}`,
             'data-link': true }, t('st.merged'))) : null),
         session.role === 'resident' && issue.status === 'resolved'
-          ? section(t('res.rate'), rateForm(issue.id, redraw)) : null,
+          ? section(t('res.rate'), ratingArea(issue.id)) : null,
         consultations.length ? section(t('co.list'), h('ul', {}, consultations.map((c) =>
           h('li', {}, h('a', { href: `/consultations/${c.id}`, 'data-link': true }, c.topic),
             ' ', badge(t(`co.st.${c.status}`)))))) : null,

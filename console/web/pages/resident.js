@@ -17,6 +17,7 @@ addMessages({
     'res.sent': '已提交，社区会尽快处理', 'res.live': '有新进展会自动显示',
     'res.rate': '评价办理结果', 'res.satisfied': '满意', 'res.basically_satisfied': '基本满意',
     'res.unsatisfied': '不满意', 'res.comment': '评价说明（可不填）', 'res.rated': '感谢您的评价',
+    'res.rated_as': '您已评价：{v}',
     'res.updated': '诉求有新进展：{title}', 'res.no_votes': '目前没有进行中的议事',
     'res.following': '跟进（重复诉求已合并）', 'res.cosigned': '已附议',
     'res.nearby': '附近已有人反映', 'res.metoo': '我也遇到了', 'res.nearby_hint':
@@ -31,7 +32,7 @@ addMessages({
     'res.live': 'New progress shows up here by itself', 'res.rate': 'Rate the resolution',
     'res.satisfied': 'Satisfied', 'res.basically_satisfied': 'Mostly satisfied',
     'res.unsatisfied': 'Unsatisfied', 'res.comment': 'Comment (optional)',
-    'res.rated': 'Thank you for rating', 'res.updated': 'News on your issue: {title}',
+    'res.rated': 'Thank you for rating', 'res.rated_as': 'You rated it: {v}', 'res.updated': 'News on your issue: {title}',
     'res.no_votes': 'No consultation is open now',
     'res.following': 'Following (a duplicate of yours was merged)',
     'res.cosigned': 'You said "me too"', 'res.nearby': 'Already raised near you',
@@ -48,6 +49,11 @@ async function places() {
   } catch {
     return [{ path: session.scope, name: session.scope, level: '' }];
   }
+}
+
+// Path → name of the places under home (the nearby list and my issues show names).
+async function placeNames() {
+  return Object.fromEntries((await places()).map((n) => [n.path, n.name]));
 }
 
 function categorySelect(tree) {
@@ -85,13 +91,14 @@ function reportBody(v) {
 
 // Open problems neighbours already raised: follow one with "me too" rather than raise it twice.
 async function nearbySection() {
-  const [items, names] = await Promise.all([api('issues', '/v1/me/nearby').catch(() => []),
-    categoryNames()]);
+  const [items, names, where] = await Promise.all([
+    api('issues', '/v1/me/nearby').catch(() => []), categoryNames(), placeNames()]);
   if (!items.length) return null;
   return section(t('res.nearby'), h('p', { class: 'muted' }, t('res.nearby_hint')),
     h('ul', { class: 'plain', id: 'nearby' }, items.map((i) => h('li', { 'data-id': i.id },
       h('b', {}, i.title), ' ', statusBadge(i.status), h('br'),
-      h('span', { class: 'muted' }, `${names[i.category] || i.category} · ${i.node} · `,
+      h('span', { class: 'muted' }, `${names[i.category] || i.category} · ${where[i.node]
+        || i.node} · `,
         fmtTime(i.raised_at)), ' ',
       h('button', { type: 'button', class: 'metoo', onclick: (e) => act(e.target,
         async () => {
@@ -147,23 +154,35 @@ export function rateForm(issueId, onDone) {
   return form;
 }
 
-function myIssueCard(issue) {
+// The rating buttons, or what I said if I already rated this round's resolution.
+export function ratingArea(issueId, onDone) {
+  const box = h('div', { class: 'rating' });
+  api('evaluation', `/v1/issues/${issueId}/ratings`).then((r) => {
+    const mine = r.ratings.find((x) => x.round === r.round && x.rater === session.sub);
+    clear(box, mine ? h('p', { class: 'rated' }, t('res.rated_as', { v: t(`res.${mine.verdict}`) }))
+      : rateForm(issueId, onDone));
+  }).catch(() => clear(box, rateForm(issueId, onDone))); // not heard of yet: the service says
+  return box;
+}
+
+function myIssueCard(issue, where) {
   return h('article', { class: 'card my-issue', 'data-id': issue.id },
     h('h3', {}, issueLink(issue), ' ', statusBadge(issue.status)),
-    h('p', { class: 'muted' }, fmtTime(issue.raised_at), ' · ', issue.node,
+    h('p', { class: 'muted' }, fmtTime(issue.raised_at), ' · ', where[issue.node] || issue.node,
       issue.following === 'merged' ? ` · ${t('res.following')}` : '',
       issue.following === 'cosigned' ? ` · ${t('res.cosigned')}` : ''),
     feedTimeline(issue.timeline),
-    issue.status === 'resolved' ? rateForm(issue.id) : null);
+    issue.status === 'resolved' ? ratingArea(issue.id) : null);
 }
 
 route({
   path: '/mine', id: 'mine', nav: 'res.mine', order: 20, roles: ['resident'],
   render: async (root) => {
     const list = h('div', { id: 'my-issues' });
+    const where = await placeNames();
     const draw = async () => {
       const mine = await api('issues', '/v1/me/issues', { params: { limit: 50 } });
-      clear(list, mine.items.length ? mine.items.map(myIssueCard)
+      clear(list, mine.items.length ? mine.items.map((i) => myIssueCard(i, where))
         : h('p', { class: 'empty' }, t('app.none')));
     };
     await draw();
