@@ -45,11 +45,13 @@ def test_a_title_of_markup_shows_as_text_and_runs_nothing(page_as) -> None:
     form.locator("[name=title]").fill(title)
     form.locator("[name=description]").fill('<img src=x onerror="alert(2)">楼道堆满纸箱')
     form.locator("[name=address]").fill("17号院2栋3楼")
+    form.locator("[name=contact_phone]").fill("13700003333")
     shot(page, "issues-resident-report")
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/issues/[0-9a-f-]{36}$"))
     expect(page.locator("#issue-title")).to_have_text(title)
     expect(page.locator(".description")).to_contain_text('<img src=x onerror="alert(2)">')
+    expect(page.locator(".facts")).to_contain_text("13700003333")  # the reporter's own
     page.goto("/mine")
     expect(page.locator("#my-issues .issue-title", has_text=title).first).to_be_visible()
     shot(page, "issues-resident-mine")

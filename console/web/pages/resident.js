@@ -17,7 +17,8 @@ addMessages({
     'res.sent': '已提交，社区会尽快处理', 'res.live': '有新进展会自动显示',
     'res.rate': '评价办理结果', 'res.satisfied': '满意', 'res.basically_satisfied': '基本满意',
     'res.unsatisfied': '不满意', 'res.comment': '评价说明（可不填）', 'res.rated': '感谢您的评价',
-    'res.rated_as': '您已评价：{v}',
+    'res.rated_as': '您已评价：{v}', 'res.contact_name': '联系人（可不填）',
+    'res.contact_phone': '联系电话（可不填）', 'res.contact_note': '联系方式只有承办的工作人员能看到。',
     'res.updated': '诉求有新进展：{title}', 'res.no_votes': '目前没有进行中的议事',
     'res.following': '跟进（重复诉求已合并）', 'res.cosigned': '已附议',
     'res.nearby': '附近已有人反映', 'res.metoo': '我也遇到了', 'res.nearby_hint':
@@ -32,7 +33,9 @@ addMessages({
     'res.live': 'New progress shows up here by itself', 'res.rate': 'Rate the resolution',
     'res.satisfied': 'Satisfied', 'res.basically_satisfied': 'Mostly satisfied',
     'res.unsatisfied': 'Unsatisfied', 'res.comment': 'Comment (optional)',
-    'res.rated': 'Thank you for rating', 'res.rated_as': 'You rated it: {v}', 'res.updated': 'News on your issue: {title}',
+    'res.rated': 'Thank you for rating', 'res.rated_as': 'You rated it: {v}',
+    'res.contact_name': 'Your name (optional)', 'res.contact_phone': 'Phone (optional)',
+    'res.contact_note': 'Only the staff handling it see how to reach you.', 'res.updated': 'News on your issue: {title}',
     'res.no_votes': 'No consultation is open now',
     'res.following': 'Following (a duplicate of yours was merged)',
     'res.cosigned': 'You said "me too"', 'res.nearby': 'Already raised near you',
@@ -81,6 +84,10 @@ function locationFields() {
 function reportBody(v) {
   const body = { node: v.node, title: v.title, category: v.category, channel: 'app',
     description: v.description || '', photos: photoList(v.photos) };
+  // Contact details reach only the handling chain (the service decides who sees them).
+  if (v.contact_name || v.contact_phone) {
+    body.contact = { name: v.contact_name || null, phone: v.contact_phone || null };
+  }
   if (v.lat && v.lng) {
     body.location = { lat: Number(v.lat), lng: Number(v.lng), address: v.address || null };
   } else if (v.address) {
@@ -127,6 +134,10 @@ route({
     field(t('res.detail'), h('textarea', { name: 'description', maxlength: 4000 })),
     field(t('is.photo_urls'), photoInput()),
     locationFields(),
+    h('div', { class: 'row' }, field(t('res.contact_name'), h('input', { name: 'contact_name',
+      maxlength: 50, autocomplete: 'name' })), field(t('res.contact_phone'), h('input', {
+      name: 'contact_phone', type: 'tel', autocomplete: 'tel', maxlength: 20 }))),
+    h('p', { class: 'muted' }, t('res.contact_note')),
     h('button', { type: 'submit', class: 'primary' }, t('res.send')));
     form.dataset.key = newKey(); // one key per form: a double tap raises one issue
     root.append(section(t('res.report'), form));
