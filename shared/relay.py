@@ -31,7 +31,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from opentelemetry.trace import Span
 
 from shared import db, supervise, telemetry
-from shared.bus.cloudevents import Headers, to_kafka, topic_for
+from shared.bus.cloudevents import Headers, to_kafka, topic_for, unreadable_headers
 from shared.bus.envelope import from_stored
 from shared.bus.log_follower import follow_logs
 
@@ -179,15 +179,10 @@ class Relay:
         subject, seq = str(row["originator_id"]), row["originator_version"]
         log.error("event %s/%s of %s cannot be published (%s: %s); sent to %s", subject, seq,
                   self.service, type(error).__name__, error, self.dead_letter_topic)
+        # Its own time is inside the state we cannot read: ce_time is when it went out.
         return subject.encode(), bytes(row["state"]), [
-            ("ce_specversion", b"1.0"),
-            ("ce_id", f"{subject}/{seq}".encode()),
-            ("ce_source", f"/gongzhi/{self.service}".encode()),
-            ("ce_type", str(row["topic"]).encode()),
-            ("ce_subject", subject.encode()),
-            ("ce_time", datetime.now(UTC).isoformat().encode()),  # its own time is unreadable
-            ("ce_seq", str(seq).encode()),
+            *unreadable_headers(subject, seq, str(row["topic"]), self.service,
+                                datetime.now(UTC).isoformat()),
             ("ce_gongzhiposition", str(row["notification_id"]).encode()),
             ("ce_gongzhierror", f"{type(error).__name__}: {error}"[:1000].encode()),
-            ("content-type", b"application/octet-stream"),
         ], None

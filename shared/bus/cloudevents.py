@@ -1,52 +1,97 @@
-"""CloudEvents 1.0 in Kafka binary content mode: attributes in `ce_*` headers, the event's
-data as the JSON body, the aggregate id as the key (so one aggregate's events share a
-partition and stay in order). A stock CloudEvents SDK, or kcat, reads every message."""
+"""One CloudEvents 1.0 encoder for every channel, so an event reads the same wherever it
+arrives: Kafka in binary content mode (attributes in `ce_*` headers, the data as the JSON
+body, the aggregate id as the key so one aggregate's events share a partition and stay in
+order), webhooks and server-sent events in structured mode (`application/cloudevents+json`:
+the attributes and the data in one JSON object). A stock CloudEvents SDK, or kcat, reads
+each of them into the same attributes and data.
+
+The attributes: id, source, type, subject, time, and the extensions `seq` (the aggregate
+version), `tier` (the node path), `traceparent` (W3C trace context, so a department's trace
+continues from ours) and `departments` (comma-separated codes of the departments the event
+concerns, for a header filter without reading bodies). Extension values are strings on
+every channel, as binary mode must carry them, so the SDK parses one event alike everywhere.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from shared.bus.envelope import Envelope
 
 Headers = list[tuple[str, bytes]]
-CONTENT_TYPE = b"application/json"
+CONTENT_TYPE = "application/json"
+STRUCTURED = "application/cloudevents+json"
+
+# The whistle's events that name one department (it reported in, completed, went overdue);
+# blown and closed name all the summoned in `departments`.
+_WHISTLE = "gongzhi.whistle."
+_ISSUE_ASSIGNED = "gongzhi.issue.assigned.v1"
+_ISSUE_WHISTLED = "gongzhi.issue.whistled.v1"
 
 
 def topic_for(service: str, namespace: str = "gongzhi") -> str:
     return f"{namespace}.{service}"
 
 
-def to_kafka(e: Envelope) -> tuple[bytes, bytes, Headers]:
-    headers: Headers = [
-        ("ce_specversion", b"1.0"),
-        ("ce_id", e.id.encode()),
-        ("ce_source", e.source.encode()),
-        ("ce_type", e.type.encode()),
-        ("ce_subject", e.subject.encode()),
-        ("ce_time", e.time.encode()),
-        ("ce_seq", str(e.seq).encode()),
-        ("content-type", CONTENT_TYPE),
-    ]
+def concerned_departments(e: Envelope) -> list[str]:
+    """The `departments` extension: set exactly on the events that concern departments, as
+    docs/subscribing.md lists them: every whistle event (the summoned departments, or the one
+    that reported in, completed or went overdue), an issue assigned to a department, and an
+    issue on which a whistle summoned departments. Other events that merely carry a
+    `department` field (a webhook registered, a role assigned) concern no department's work."""
+    d = e.data
+    if e.type.startswith(_WHISTLE) or e.type == _ISSUE_WHISTLED:
+        if isinstance(d.get("departments"), list):
+            return [str(code) for code in d["departments"]]
+        if isinstance(d.get("department"), str):
+            return [d["department"]]
+        return []
+    if e.type == _ISSUE_ASSIGNED:
+        assignee = d.get("assignee") or {}
+        if isinstance(assignee, dict) and assignee.get("kind") == "department" \
+                and assignee.get("id"):
+            return [str(assignee["id"])]
+    return []
+
+
+def attributes(e: Envelope) -> dict[str, str]:
+    """The context attributes of an event, the same on every channel; absent ones omitted."""
+    out = {"specversion": "1.0", "id": e.id, "source": e.source, "type": e.type,
+           "subject": e.subject, "time": e.time, "seq": str(e.seq)}
     if e.tier:
-        headers.append(("ce_tier", e.tier.encode()))
+        out["tier"] = e.tier
     if e.traceparent:
-        headers.append(("ce_traceparent", e.traceparent.encode()))
-    if departments := concerned_departments(e.data):
-        headers.append(("ce_departments", ",".join(departments).encode()))
+        out["traceparent"] = e.traceparent
+    if departments := concerned_departments(e):
+        out["departments"] = ",".join(departments)
+    return out
+
+
+def to_kafka(e: Envelope) -> tuple[bytes, bytes, Headers]:
+    """Binary content mode: (key, value, headers)."""
+    headers: Headers = [(f"ce_{k}", v.encode()) for k, v in attributes(e).items()]
+    headers.append(("content-type", CONTENT_TYPE.encode()))
     body = json.dumps(e.data, ensure_ascii=False, separators=(",", ":")).encode()
     return e.subject.encode(), body, headers
 
 
-def concerned_departments(data: dict) -> list[str]:
-    """The `departments` extension: which departments an event concerns (a whistle's
-    summoned departments, or the one that reported in, completed or was overdue), so a
-    department's consumer can filter on a header without reading bodies."""
-    if isinstance(data.get("departments"), list):
-        return [str(d) for d in data["departments"]]
-    if isinstance(data.get("department"), str):
-        return [data["department"]]
-    return []
+def to_structured(e: Envelope) -> str:
+    """Structured content mode, for HTTP (webhooks, SSE): one JSON object."""
+    body: dict[str, Any] = {**attributes(e), "datacontenttype": CONTENT_TYPE, "data": e.data}
+    return json.dumps(body, ensure_ascii=False)
+
+
+def unreadable_headers(originator_id: str, version: int, topic: str, service: str,
+                       time: str) -> Headers:
+    """A stored event that cannot be read goes to the dead-letter topic as a CloudEvent
+    with the attributes known without decoding it, so it can be found by id."""
+    return [("ce_specversion", b"1.0"), ("ce_id", f"{originator_id}/{version}".encode()),
+            ("ce_source", f"/gongzhi/{service}".encode()), ("ce_type", topic.encode()),
+            ("ce_subject", originator_id.encode()), ("ce_time", time.encode()),
+            ("ce_seq", str(version).encode()),
+            ("content-type", b"application/octet-stream")]  # the stored bytes, as they are
 
 
 def from_kafka(headers: Sequence[tuple[str, bytes]], value: bytes | None) -> Envelope:

@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
 
+from shared.bus.cloudevents import to_structured
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 
@@ -140,11 +140,9 @@ class Whistles(Projection):
 
 
 def _public(e: Envelope) -> str:
-    """The event as a department receives it: a structured CloudEvent."""
-    body = {"specversion": "1.0", "id": e.id, "source": e.source, "type": e.type,
-            "subject": e.subject, "time": e.time, "tier": e.tier, "seq": e.seq,
-            "datacontenttype": "application/json", "data": e.data}
-    return json.dumps(body, ensure_ascii=False)
+    """The event as a department receives it: the structured CloudEvent every HTTP channel
+    sends (shared/bus/cloudevents.py)."""
+    return to_structured(e)
 
 
 def _ts(iso: str) -> datetime:
