@@ -42,7 +42,7 @@ def spawn(spec: ServiceSpec, host: str, port: int, env: dict[str, str], logs: Pa
     return Running(spec, f"http://{host}:{port}", process, log)
 
 
-def wait_healthy(running: list[Running], timeout: float = 60.0) -> None:
+def wait_healthy(running: list[Running], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     pending = list(running)
     while pending:

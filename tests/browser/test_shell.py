@@ -46,3 +46,14 @@ def test_a_stranger_is_sent_to_sign_in(page_as) -> None:
     expect(page).to_have_url(re.compile(r"/signin\?next=%2Fissues"))
     expect(page.locator("#staff-signin")).to_be_visible()
     shot(page, "signin")
+
+
+def test_the_pass_through_never_carries_one_persons_session_to_another(
+        console: RunningPlatform) -> None:
+    base = console.url("console")
+    signed = httpx.post(f"{base}/api/grid/v1/auth/login",
+                        json={"login": "u-km-heping-g03", "password": "gongzhi-demo"})
+    assert signed.status_code == 200 and "gz_session" in signed.cookies
+    # A stranger right after, through the same console, is nobody.
+    stranger = httpx.get(f"{base}/api/grid/v1/auth/me")
+    assert stranger.status_code == 401, stranger.text

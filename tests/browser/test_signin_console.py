@@ -88,3 +88,16 @@ def test_five_wrong_passwords_in_a_row_are_throttled(page_as) -> None:
     expect(page.get_by_role("alert").filter(has_text="try again in")).to_be_visible()
     shot(page, "signin-throttled")
     assert page.evaluate("fetch('/api/grid/v1/auth/me').then(r => r.status)") == 401
+
+
+def test_a_grid_worker_signs_in_and_out_and_no_script_reads_the_session(page_as) -> None:
+    page: Page = page_as(None)
+    page.goto("/signin")
+    staff_sign_in(page, "u-km-heping-g03", DEMO_PASSWORD)
+    expect(page.locator("#who")).to_contain_text("网格员")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "gz_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert "gz_session" not in page.evaluate("document.cookie")
+    page.locator("#signout").click()
+    expect(page).to_have_url(re.compile("/signin"))
+    assert not [c for c in page.context.cookies() if c["name"] == "gz_session"]

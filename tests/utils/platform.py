@@ -45,7 +45,7 @@ class RunningPlatform:
 
 
 @contextmanager
-def gongzhi_up(tmp_path: Path, *args: str, start_timeout: float = 120,
+def gongzhi_up(tmp_path: Path, *args: str, start_timeout: float = 240,
                **env: str) -> Iterator[RunningPlatform]:
     """`args` are more options of `gongzhi up`; `env` more environment variables."""
     block = free_port_block(len(SERVICES) + 1)  # the console takes the port below the services

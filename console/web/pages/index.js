@@ -14,3 +14,4 @@ import './issue.js';
 import './wishes.js';
 import './timebank.js';
 import './departments.js';
+import './compound.js';
