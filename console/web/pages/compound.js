@@ -53,19 +53,19 @@ function orgs(list) {
 
 async function register(path) {
   const box = h('div', { id: 'register' });
-  const draw = async () => {
-    const rows = await api('grid', '/v1/households', { params: { node: path } });
-    clear(box, table([t('cmp.code'), t('cmp.node'), t('cmp.area'), t('cmp.members')], rows,
-      (hh) => [hh.code, hh.node, hh.area, hh.residents.map((m) => h('div', {}, m.resident, ' ',
-        m.relation || '', ' ', m.verified ? badge(t('cmp.verified'), 'green')
-          : [badge(t('cmp.pending'), 'amber'), ' ', h('button', { 'data-verify': m.resident,
-            onclick: (e) => act(e.target, async () => {
-              await api('grid', `/v1/households/${hh.code}/residents/${m.resident}/verify`,
-                { body: {}, idempotencyKey: newKey() });
-              await draw();
-            }) }, t('cmp.verify'))]))]));
-  };
-  await draw();
+  // The register is a read model that catches up a moment after a verification; the
+  // command's own answer already holds the household as it now is, so the row takes that.
+  const draw = (rows) => clear(box, table([t('cmp.code'), t('cmp.node'), t('cmp.area'),
+    t('cmp.members')], rows, (hh) => [hh.code, hh.node, hh.area, hh.residents.map((m) => h(
+    'div', {}, m.resident, ' ', m.relation || '', ' ', m.verified
+      ? badge(t('cmp.verified'), 'green')
+      : [badge(t('cmp.pending'), 'amber'), ' ', h('button', { 'data-verify': m.resident,
+        onclick: (e) => act(e.target, async () => {
+          const now = await api('grid', `/v1/households/${hh.code}/residents/${m.resident}/verify`,
+            { body: {}, idempotencyKey: newKey() });
+          draw(rows.map((r) => (r.code === now.code ? { ...r, residents: now.residents } : r)));
+        }) }, t('cmp.verify'))]))]));
+  draw(await api('grid', '/v1/households', { params: { node: path } }));
   return box;
 }
 
