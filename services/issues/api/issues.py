@@ -120,9 +120,13 @@ async def get_issue(issue_id: UUID, who: CurrentPrincipal, issues: Issues) -> s.
 async def _act(issues: IssuesApplication, issue_id: UUID, who: Principal, doing: str,
                command: Any, *args: Any, act: str = "handle") -> s.IssueOut:
     issue = await run_in_threadpool(issues.get_issue, issue_id)
-    require_may_handle(who, issue, doing, act)
+    stamped = meta(who)  # names the caller as the actor of this request's Idempotency-Key
+    # A retry of what this very caller already did answers as the first did, even where the
+    # change itself took their right away (an escalation hands the issue up).
+    if not await run_in_threadpool(issues.done_before, issue):
+        require_may_handle(who, issue, doing, act)
     with telemetry.span(f"issues {command.__name__}", node=issue.node):
-        issue = await run_in_threadpool(command, issue_id, *args, meta(who))
+        issue = await run_in_threadpool(command, issue_id, *args, stamped)
     return _out(issues, who, issue, history=False)
 
 
