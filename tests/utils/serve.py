@@ -18,14 +18,15 @@ async def vouching_ready(app: FastAPI, timeout: float = 60.0) -> None:
     first request with a scoped token is not refused as naming an unknown node. Only the
     embedded transport has a log head to compare with; Kafka tests wait for what they use."""
     state = app.state
-    if state.settings.transport != "embedded":
-        return
+    vouch, settings = getattr(state, "vouch", None), getattr(state, "settings", None)
+    if vouch is None or settings is None or settings.transport != "embedded":
+        return  # not a service (the console), or a transport without a log head
     pool = state.pool
     if not await pool.fetchval("SELECT to_regclass($1)", events_table("grid")):
         return
     head = await pool.fetchval(f"SELECT coalesce(max(notification_id), 0) "
                                f"FROM {events_table('grid')}")
-    for schema in {state.vouch.tier_schema, state.vouch.departments_schema}:
+    for schema in {vouch.tier_schema, vouch.departments_schema}:
         await eventually(lambda schema=schema: pool.fetchval(
             f'SELECT coalesce(max(position), 0) FROM "{schema}".tracking '
             f"WHERE stream = 'grid'"), lambda at: at >= head, timeout=timeout)
