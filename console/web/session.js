@@ -3,9 +3,19 @@
 export const session = { sub: null, role: null, scope: null, department: null, name: '',
   csrf: null };
 
+// A busy or restarting service (5xx) is not a signed-out person: ask again a few times
+// before showing the sign-in form.
+async function askWhoAmI() {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch('/api/grid/v1/auth/me', { credentials: 'same-origin',
+      headers: { Accept: 'application/json' } });
+    if (response.status < 500 || attempt === 4) return response;
+    await new Promise((resolve) => { setTimeout(resolve, 1000 * attempt); });
+  }
+}
+
 export async function loadSession() {
-  const response = await fetch('/api/grid/v1/auth/me', { credentials: 'same-origin',
-    headers: { Accept: 'application/json' } });
+  const response = await askWhoAmI();
   if (!response.ok) {
     Object.assign(session, { sub: null, role: null, scope: null, department: null, csrf: null });
     return null;

@@ -106,8 +106,12 @@ route({
   path: '/consultations/:id', id: 'consultation', roles: null,
   render: async (root, params) => {
     const path = `/v1/consultations/${encodeURIComponent(params.id)}`;
+    let timer;
     const draw = async () => {
       const c = await api('issues', path);
+      // Once voting is closed the turnout stops changing: no tick may redraw the page again
+      // (it would wipe a conclusion being typed).
+      if (c.status !== 'open') clearInterval(timer);
       const staff = CONVENORS.includes(session.role);
       const list = h('ol', { class: 'proposals plain', id: 'proposals' },
         c.proposals.map((p) => proposalLine(c, p)));
@@ -125,8 +129,11 @@ route({
       c.status === 'open' && staff ? await ballotBox(c, true) : null,
       c.status === 'open' && staff ? proposalForm(c, draw) : null,
       c.status === 'open' && staff ? section(t('co.close'), h('button', { id: 'close-voting',
-        class: 'primary', onclick: (e) => act(e.target, () => api('issues', `${path}/close`,
-          { method: 'POST', idempotencyKey: newKey() }).then(draw), t('co.closed')) },
+        class: 'primary', onclick: (e) => {
+          clearInterval(timer); // this page draws the closed vote itself, once
+          act(e.target, () => api('issues', `${path}/close`, { method: 'POST',
+            idempotencyKey: newKey() }).then(draw), t('co.closed'));
+        } },
         t('co.close'))) : null,
       c.status === 'voting_closed' && staff ? concludeForm(c, draw) : null,
       c.conclusion ? conclusion(c) : null);
@@ -135,12 +142,14 @@ route({
     const first = await draw();
     if (first.status !== 'open') return;
     // The live turnout: only the numbers are redrawn, so a half-filled form stays as it is.
-    const timer = setInterval(async () => {
+    timer = setInterval(async () => {
       try {
         const c = await api('issues', path);
         if (c.status !== 'open') {
           clearInterval(timer);
-          await draw();
+          // Closed elsewhere (another staff member's page): draw it, unless this page did.
+          if (!root.querySelector('#close-voting')?.disabled
+            && root.querySelector('.consultation')?.dataset.status === 'open') await draw();
           return;
         }
         for (const p of c.proposals) {
