@@ -6,6 +6,7 @@
 #
 #   deploy/kafka.sh fetch              download the jars into the cache (once)
 #   deploy/kafka.sh start [--cluster]  start 1 node, or 3 nodes, and wait until up
+#   deploy/kafka.sh start-node ID      start one stopped node of a running cluster
 #   deploy/kafka.sh stop               stop whatever this state dir started
 #   deploy/kafka.sh status             report; exit 0 running, 3 stopped, 1 partial
 #   deploy/kafka.sh clean              stop, then delete the state dir (topics, logs)
@@ -35,7 +36,7 @@ KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 MAIN_CLASS="kafka.Kafka"
 
 usage() {
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -126,7 +127,9 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 
 num.partitions=3
-auto.create.topics.enable=true
+# Topics are made by the relays, with the configured partitions and replication; a
+# consumer asking for one that does not exist yet waits for it instead of creating it.
+auto.create.topics.enable=false
 default.replication.factor=$rf
 min.insync.replicas=$isr
 offsets.topic.replication.factor=$rf
@@ -183,7 +186,10 @@ wait_ready() {
     dir="$(node_dir "$id")"
     port=$((KAFKA_PORT + id - 1))
     while :; do
-        if ! node_running "$id"; then
+        # Alive by pid, not by command line: the pid we just started may not have
+        # exec'd java yet (its cmdline is still the shell's), and it is too young to
+        # have been reused.
+        if ! kill -0 "$(cat "$dir/kafka.pid" 2>/dev/null)" 2>/dev/null; then
             log "node $id (port $port) exited during startup"
             show_log_tail "$dir/server.log"
             return 1
@@ -226,7 +232,7 @@ cmd_start() {
         if ((running < count)); then
             # Some node died; whatever killed it deserves a look, not a
             # silent restart.
-            die "only $running of $count nodes are running (see $STATE/node-*/server.log); run '$0 stop' first"
+            die "only $running of $count nodes are running (see $STATE/node-*/server.log); '$0 start-node ID' brings one back"
         fi
         log "already running ($layout)"
         return 0
@@ -282,6 +288,38 @@ cmd_start() {
     log "ready: bootstrap servers $(bootstrap_servers "$count")"
 }
 
+# start-node ID: bring back one node of a running cluster (after a crash, or a
+# test that killed it), with the cluster's layout and data; the others keep
+# running. If it cannot start, it is stopped again: nothing half-started stays.
+cmd_start_node() {
+    local id="${1:-}" layout count port
+    [[ "$id" =~ ^[0-9]+$ ]] || usage
+    layout="$(cat "$STATE/layout" 2>/dev/null)" || die "no Kafka set up in $STATE; use start"
+    count="$(sed -n 's/^nodes=\([0-9]*\) .*/\1/p' <<<"$layout")"
+    ((id >= 1 && id <= count)) || die "node $id is not in this setup ($layout)"
+    [[ "$layout" == "nodes=$count port=$KAFKA_PORT controller_port=$KAFKA_CONTROLLER_PORT" ]] ||
+        die "KAFKA_PORT differs from the running setup ($layout)"
+    if node_running "$id"; then
+        log "node $id already running"
+        return 0
+    fi
+    require_java
+    for port in $((KAFKA_PORT + id - 1)) $((KAFKA_CONTROLLER_PORT + id - 1)); do
+        port_open "$port" && die "127.0.0.1:$port is already in use by another process"
+    done
+    write_log4j_config
+    write_server_properties "$id" "$count"
+    format_node "$id" "$(cat "$STATE/cluster.id")"
+    launch_node "$id"
+    log "started node $id, waiting up to ${KAFKA_START_TIMEOUT}s"
+    if ! wait_ready "$id" $((SECONDS + KAFKA_START_TIMEOUT)); then
+        stop_pids "$KAFKA_STOP_TIMEOUT" "$(node_dir "$id")/kafka.pid" \
+            "$(node_dir "$id")/server.properties"
+        exit 1
+    fi
+    log "node $id ready"
+}
+
 bootstrap_servers() {
     local count="$1" id out=""
     for ((id = 1; id <= count; id++)); do out+="${out:+,}127.0.0.1:$((KAFKA_PORT + id - 1))"; done
@@ -332,6 +370,7 @@ cmd_clean() {
 case "${1:-}" in
     fetch) shift; cmd_fetch "$@" ;;
     start) shift; lock_state "$STATE"; cmd_start "$@" ;;
+    start-node) shift; lock_state "$STATE"; cmd_start_node "$@" ;;
     stop) shift; [[ -d "$STATE" ]] && lock_state "$STATE"; cmd_stop "$@" ;;
     status) shift; cmd_status "$@" ;;
     clean) shift; [[ -d "$STATE" ]] && lock_state "$STATE"; cmd_clean "$@" ;;

@@ -56,25 +56,26 @@ def up(
     embedded = not settings.database_url
     typer.echo("Starting PostgreSQL (embedded)…" if embedded else "Using DATABASE_URL…")
     url = resolve_database_url(settings)
-    settings.secret("jwt_secret")  # generate development secrets before the services race to
-    if demo:
-        report = seed(url, settings.secret("data_key"), settings.env)
-        typer.echo(f"Demo city: {report.nodes} nodes, {report.departments} departments, "
-                   f"{report.people} people, {report.logins} console logins and "
-                   f"{report.volunteers} volunteers newly registered")
-    env = launcher.service_env(url, home)
     brokers = None
-    if transport == "kafka":
-        brokers = LocalBrokers(home.resolve(), kafka_port, zipkin_port)
-        typer.echo("Starting Kafka and Zipkin (deploy/kafka.sh, deploy/zipkin.sh)…")
-        brokers.start()
-        env |= brokers.service_env()
     try:
+        settings.secret("jwt_secret")  # generate development secrets before services race
+        if demo:
+            report = seed(url, settings.secret("data_key"), settings.env)
+            typer.echo(f"Demo city: {report.nodes} nodes, {report.departments} departments, "
+                       f"{report.people} people, {report.logins} console logins and "
+                       f"{report.volunteers} volunteers newly registered")
+        env = launcher.service_env(url, home)
+        if transport == "kafka":
+            brokers = LocalBrokers(home.resolve(), kafka_port, zipkin_port)
+            typer.echo("Starting Kafka and Zipkin (deploy/kafka.sh, deploy/zipkin.sh)…")
+            brokers.start()
+            env |= brokers.service_env()
         running = launcher.start_all(host, base_port, env, home / "logs")
     except BaseException:
+        # A failed start leaves nothing running: not the brokers, not our PostgreSQL.
         if brokers:
             brokers.stop()
-        if embedded:  # nothing may keep running after a failed start, PostgreSQL included
+        if embedded:
             from shared import embedded_pg
 
             embedded_pg.stop(home / "pg")

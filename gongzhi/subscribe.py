@@ -29,7 +29,8 @@ async def subscribe(bootstrap: str, namespace: str, department: str, *,
     consumer = AIOKafkaConsumer(
         topic_for("grid", namespace), bootstrap_servers=bootstrap,
         group_id=f"{namespace}.department.{department}", enable_auto_commit=False,
-        auto_offset_reset="earliest" if from_beginning else "latest")
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        metadata_max_age_ms=5000)  # the topic may not exist yet: see it once the relay makes it
     await consumer.start()
     printed = 0
     try:
