@@ -127,9 +127,7 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 
 num.partitions=3
-# Topics are made by the relays, with the configured partitions and replication; a
-# consumer asking for one that does not exist yet waits for it instead of creating it.
-auto.create.topics.enable=false
+auto.create.topics.enable=true
 default.replication.factor=$rf
 min.insync.replicas=$isr
 offsets.topic.replication.factor=$rf
