@@ -166,7 +166,7 @@ class Relay:
     def _message(self, row: asyncpg.Record) -> tuple[bytes, bytes, Headers, Span | None]:
         envelope = from_stored(self.service, str(row["originator_id"]),
                                row["originator_version"], row["topic"], row["state"])
-        envelope, span = telemetry.start_publish(envelope, self.topic)
+        envelope, span = telemetry.start_publish(envelope, self.topic, self.bootstrap)
         try:
             return (*to_kafka(envelope), span)
         except Exception:

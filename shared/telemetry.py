@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -55,7 +55,9 @@ def _exporter(name: str) -> Any:
     if name == "zipkin":
         from opentelemetry.exporter.zipkin.json import ZipkinExporter
 
-        return ZipkinExporter()
+        exporter = ZipkinExporter()
+        exporter.encoder = _zipkin_encoder(exporter.encoder.max_tag_value_length)
+        return exporter
     if name == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -65,6 +67,22 @@ def _exporter(name: str) -> Any:
 
         return ConsoleSpanExporter()
     raise ValueError(f"OTEL_TRACES_EXPORTER: unknown exporter {name!r} (zipkin, otlp, console)")
+
+
+def _zipkin_encoder(max_tag_value_length: int) -> Any:
+    """Zipkin's JSON v2 encoder, plus the span's remote endpoint from `peer.service` (the
+    OpenTelemetry exporter leaves it out): Zipkin's dependency links are drawn from it, so
+    without it a producer or consumer span links to nothing."""
+    from opentelemetry.exporter.zipkin.json.v2 import JsonV2Encoder
+
+    class WithRemoteEndpoint(JsonV2Encoder):
+        def _encode_span(self, span: Any, encoded_local_endpoint: dict) -> dict:
+            encoded = super()._encode_span(span, encoded_local_endpoint)
+            if peer := (span.attributes or {}).get("peer.service"):
+                encoded["remoteEndpoint"] = {"serviceName": str(peer)}
+            return encoded
+
+    return WithRemoteEndpoint(max_tag_value_length)
 
 
 def shutdown() -> None:
@@ -101,14 +119,31 @@ def span(name: str, **attributes: Any) -> Iterator[None]:
         yield
 
 
-def start_publish(envelope: Envelope, topic: str) -> tuple[Envelope, Span | None]:
+BROKER = "kafka"  # the peer.service of messaging spans: the node Zipkin draws between services
+
+
+def broker_attributes(topic: str, bootstrap: str | None = None) -> dict[str, Any]:
+    """What names the broker on a messaging span. `peer.service` becomes the span's remote
+    endpoint in Zipkin, so its dependency graph draws service → kafka → service."""
+    out: dict[str, Any] = {"messaging.system": "kafka", "messaging.destination.name": topic,
+                           "peer.service": BROKER}
+    if bootstrap:
+        host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+        out["server.address"] = host or port
+        if host and port.isdigit():
+            out["server.port"] = int(port)
+    return out
+
+
+def start_publish(envelope: Envelope, topic: str, bootstrap: str | None = None
+                  ) -> tuple[Envelope, Span | None]:
     """A producer span, child of the event's own trace; the envelope then carries the
     span's context onward. The caller ends the span once Kafka acknowledged."""
     if not _enabled or not envelope.traceparent:
         return envelope, None
     s = tracer.start_span(
         f"{topic} publish", context=_parent(envelope.traceparent), kind=SpanKind.PRODUCER,
-        attributes={"messaging.system": "kafka", "messaging.destination.name": topic,
+        attributes={**broker_attributes(topic, bootstrap),
                     "messaging.message.id": envelope.id, "gongzhi.tier": envelope.tier or ""},
     )
     carrier: dict[str, str] = {}
@@ -116,15 +151,20 @@ def start_publish(envelope: Envelope, topic: str) -> tuple[Envelope, Span | None
     return replace(envelope, traceparent=carrier.get("traceparent")), s
 
 
-def start_processing(consumer: str, events: Sequence[Envelope]) -> list[Span]:
-    """One consumer span per traced event, ended by the caller after its effect commits."""
+def start_processing(consumer: str, events: Sequence[Envelope],
+                     topics: Mapping[str, str] | None = None) -> list[Span]:
+    """One consumer span per traced event, ended by the caller after its effect commits.
+    `topics` maps the id of each event that came over Kafka to its topic: those spans name
+    the broker; an event read straight from a log (the embedded transport) names none."""
     if not _enabled:
         return []
+    topics = topics or {}
     return [
         tracer.start_span(
             f"{consumer} process", context=_parent(e.traceparent), kind=SpanKind.CONSUMER,
             attributes={"messaging.message.id": e.id, "messaging.operation.type": "process",
-                        "gongzhi.event.type": e.type},
+                        "gongzhi.event.type": e.type,
+                        **(broker_attributes(topics[e.id]) if e.id in topics else {})},
         )
         for e in events if e.traceparent
     ]

@@ -177,8 +177,13 @@ class ProjectionRunner:
             fresh = [d for d in batch if d.offset > stored.get(d.stream, -1)]
             if not fresh:
                 return
-            events = await self._unapplied([d.decode() for d in fresh], conn)
-            spans = telemetry.start_processing(self.schema, events)
+            decoded = [d.decode() for d in fresh]
+            events = await self._unapplied(decoded, conn)
+            # A Kafka stream is '<topic>:<partition>'; a log's is the service's name.
+            topics = {e.id: d.stream.rpartition(":")[0] for d, e in zip(fresh, decoded,
+                                                                       strict=True)
+                      if ":" in d.stream}
+            spans = telemetry.start_processing(self.schema, events, topics)
             try:
                 if events:
                     await self.projection.apply(conn, self._q, events)

@@ -5,6 +5,7 @@ the store append, the relay's publish and the projections' processing."""
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 import httpx
@@ -51,10 +52,29 @@ def test_one_trace_follows_an_issue_through_kafka(tmp_path: Path) -> None:
         kinds = {s.get("kind") for s in found}
         assert {"SERVER", "PRODUCER", "CONSUMER"} <= kinds
         assert {s["traceId"] for s in found} == {trace_id}
-        # The evaluation service's read models consume the same events: the trace goes on
-        # into the other service, as consumer spans, children of the issues' publish.
+        # Other services' read models and policies consume the same events (evaluation, grid,
+        # volunteers): the trace goes on into them, as consumer spans only.
         by_service = {s["localEndpoint"]["serviceName"] for s in found}
-        assert "gongzhi-issues" in by_service and by_service <= {"gongzhi-issues",
-                                                                 "gongzhi-evaluation"}
+        assert "gongzhi-issues" in by_service and "gongzhi-evaluation" in by_service
         assert {s["kind"] for s in found
-                if s["localEndpoint"]["serviceName"] == "gongzhi-evaluation"} <= {"CONSUMER"}
+                if s["localEndpoint"]["serviceName"] != "gongzhi-issues"} <= {"CONSUMER"}
+
+        # Messaging spans name the broker (peer.service = kafka), so Zipkin's dependency
+        # graph draws the services through Kafka, not as islands.
+        for s in found:
+            if s.get("kind") in ("PRODUCER", "CONSUMER"):
+                assert s.get("remoteEndpoint", {}).get("serviceName") == "kafka", s
+                assert s["tags"]["messaging.system"] == "kafka"
+                assert s["tags"]["messaging.destination.name"].endswith(".issues")
+        producer = next(s for s in found if s.get("kind") == "PRODUCER")
+        assert producer["tags"]["server.address"] == "127.0.0.1"
+
+        def edges() -> set[tuple[str, str]]:
+            got = httpx.get(f"http://127.0.0.1:{zipkin_port}/api/v2/dependencies",
+                            params={"endTs": int(time.time() * 1000) + 60_000,
+                                    "lookback": 3_600_000})
+            return {(d["parent"], d["child"]) for d in got.json()} if got.is_success else set()
+
+        wanted_edges = {("gongzhi-issues", "kafka"), ("kafka", "gongzhi-issues"),
+                        ("kafka", "gongzhi-evaluation")}
+        eventually_sync(edges, lambda e: wanted_edges <= e, timeout=60)
