@@ -61,7 +61,10 @@ _ERRORS = {"description": "the spec's errors: a list of {code, description}, wit
     "application/json": {"schema": {"type": "array", "items": {
         "type": "object", "properties": {"code": {"type": "integer"},
                                          "description": {"type": "string"}}}}},
-    "text/xml": {"schema": {"type": "string"}}}}
+    "text/xml": {"schema": {"type": "string"}},
+    # Refused before the route runs (a malformed Idempotency-Key header, which the spec does
+    # not know): the API's own problem+json.
+    "application/problem+json": _ANY}}
 
 
 def _answers(status: int = 200) -> dict[int | str, dict[str, Any]]:
