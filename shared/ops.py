@@ -11,7 +11,6 @@ offsets, so lag is reported as unknown there and the relay's own backlog is show
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -23,15 +22,10 @@ from shared.bus.envelope import from_stored
 from shared.bus.log_follower import events_table
 from shared.errors import Forbidden
 from shared.http import CurrentPrincipal
+from shared.projections.dead_letters import list_letters
 
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
 Extra = Callable[[asyncpg.Pool], Awaitable[dict[str, Any]]]
-
-
-def trace_id(traceparent: str | None) -> str | None:
-    """The trace id of a W3C traceparent (version-traceid-spanid-flags)."""
-    parts = (traceparent or "").split("-")
-    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
 
 
 async def _log_head(conn: asyncpg.Connection, service: str) -> int | None:
@@ -91,23 +85,9 @@ async def read_model_status(pool: asyncpg.Pool, runner: Any, embedded: bool,
 
 
 async def dead_letters(pool: asyncpg.Pool, schemas: list[str], limit: int) -> list[dict]:
-    out: list[dict[str, Any]] = []
-    async with pool.acquire() as conn:
-        for schema in schemas:
-            for r in await conn.fetch(
-                    f'SELECT id, stream, position, error, attempts, message, parked_at '
-                    f'FROM "{schema}".dead_letters '
-                    f"WHERE state IN ('parked', 'replay') ORDER BY id DESC LIMIT $1", limit):
-                message = json.loads(r["message"]) if r["message"] else None
-                meta = (message or {}).get("meta") or {}
-                out.append({
-                    "schema": schema, "id": r["id"], "stream": r["stream"],
-                    "position": r["position"], "error": r["error"], "attempts": r["attempts"],
-                    "parked_at": r["parked_at"].isoformat(),
-                    "type": (message or {}).get("type"), "subject": (message or {}).get("subject"),
-                    "trace_id": trace_id(meta.get("traceparent")),
-                })
-    return sorted(out, key=lambda d: d["parked_at"], reverse=True)[:limit]
+    """The newest parked (or replay-pending) messages across this service's read models."""
+    letters = await list_letters(pool, schemas)
+    return sorted(letters, key=lambda d: d["parked_at"], reverse=True)[:limit]
 
 
 async def relay_status(pool: asyncpg.Pool, relay: Any) -> dict[str, Any] | None:

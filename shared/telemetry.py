@@ -105,6 +105,13 @@ def current_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
+def trace_id(traceparent: str | None) -> str | None:
+    """The trace id of a W3C traceparent (version-traceid-spanid-flags): what a tracing UI's
+    address takes."""
+    parts = (traceparent or "").split("-")
+    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
+
+
 def _parent(traceparent: str | None) -> otel_context.Context | None:
     return _propagator.extract({"traceparent": traceparent}) if traceparent else None
 

@@ -40,9 +40,9 @@ from starlette.concurrency import run_in_threadpool
 
 from services.grid.projections.whistles import BLOWN, _public, concerned
 from services.grid.webhook_urls import Refused, pinned, require_public_now
+from shared import telemetry
 from shared.bus.envelope import Envelope
 from shared.clock import Clock, SystemClock
-from shared.ops import trace_id
 from shared.projections.projection import Projection
 
 log = logging.getLogger("gongzhi.grid.webhooks")
@@ -249,5 +249,5 @@ async def failing_deliveries(pool: asyncpg.Pool, limit: int = 50) -> dict[str, A
         out.append({k: r[k] for k in ("id", "department", "url", "type", "status", "attempts",
                                       "last_status", "last_error")}
                    | {"next_attempt_at": r["next_attempt_at"].isoformat(),
-                      "trace_id": trace_id(traceparent)})
+                      "trace_id": telemetry.trace_id(traceparent)})
     return {"failing_webhook_deliveries": out}

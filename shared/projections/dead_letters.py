@@ -20,6 +20,7 @@ import asyncpg
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from shared import telemetry
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.http import CurrentPrincipal
 from shared.inputs import RowId
@@ -48,7 +49,9 @@ async def list_letters(db: asyncpg.Pool | asyncpg.Connection, schemas: list[str]
                         "attempts": r["attempts"], "parked_at": r["parked_at"].isoformat(),
                         "state": r["state"],
                         "type": message and message.get("type"),
-                        "subject": message and message.get("subject")})
+                        "subject": message and message.get("subject"),
+                        "trace_id": telemetry.trace_id(
+                            ((message or {}).get("meta") or {}).get("traceparent"))})
     return out
 
 
