@@ -70,6 +70,7 @@ UNSCOPED = {
     "GET /v1/auth/me": "the caller's own token",
     "GET /v1/ops/status": "operators' read-model lag; no governance data",
     "GET /v1/categories": "the public catalogue",
+    "GET /open311/discovery.{fmt}": "Open311's discovery document: endpoints, no data",
     "GET /open311/v2/services.{fmt}": "Open311 discovery: the public catalogue",
     "GET /open311/v2/services/{service_code}.{fmt}": "Open311 discovery",
     "GET /open311/v2/requests.{fmt}": "Open311's public list (no contacts); wildcards "
