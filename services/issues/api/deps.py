@@ -9,6 +9,7 @@ import asyncpg
 from services.issues.application import IssuesApplication
 from services.issues.domain.issue import Issue
 from services.issues.projections import TIER_TREE
+from services.issues.projections.team_members import teams_of
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid
 from shared.http import ReadPool, ServiceApp
@@ -40,38 +41,44 @@ ASSIGNEE_ACTS = ("progress", "resolve")
 PERSON_KINDS = ("grid_worker", "building_head", "compound_head", "community_staff")
 
 
-def member_of_team(who: Principal, team_id: str) -> bool:
-    """Whether `who` belongs to a volunteer team an issue is assigned to. The hook for the
-    volunteers service: it keeps no teams yet, so no one is a member (docs/access.md)."""
-    return False
+async def teams_for(pool: asyncpg.Pool, who: Principal, issue: Issue) -> frozenset[str]:
+    """The volunteer teams `who` belongs to, looked up only when the issue is assigned to a
+    team (from the volunteers service's events: projections/team_members.py)."""
+    if (issue.assignee or {}).get("kind") != "volunteer_team":
+        return frozenset()
+    return await teams_of(pool, who.sub)
 
 
-def is_assignee(who: Principal, issue: Issue) -> bool:
+def is_assignee(who: Principal, issue: Issue, teams: frozenset[str] = frozenset()) -> bool:
     """The issue is assigned to `who`: their department, their team, or them by name."""
     assignee = issue.assignee or {}
     kind, ident = assignee.get("kind"), assignee.get("id")
     if kind == "department":
         return who.role == "department_staff" and ident == who.department
     if kind == "volunteer_team":
-        return bool(ident) and member_of_team(who, ident)
+        return bool(ident) and ident in teams
     return kind in PERSON_KINDS and who.is_staff and ident == who.sub
 
 
-def require_may_handle(who: Principal, issue: Issue, doing: str, act: str = "handle") -> None:
+def require_may_handle(who: Principal, issue: Issue, doing: str, act: str = "handle",
+                       teams: frozenset[str] = frozenset()) -> None:
     """The handling tier and the tiers above it act (`act`: "handle", "progress", "resolve");
     a tier below acts only when the issue is assigned to it, and then only to add progress
     or resolve; tiers that escalated it may still add progress, not resolve. A department
     adds progress and resolves what is assigned to it (docs/access.md)."""
-    assigned = act in ASSIGNEE_ACTS and is_assignee(who, issue)
+    assigned = act in ASSIGNEE_ACTS and is_assignee(who, issue, teams)
     if who.role == "department_staff":
         if assigned:
             return
         raise Forbidden(f"a department_staff may not {doing} here: they add progress to and "
                         "resolve only issues assigned to their department",
                         department=who.department)
+    if assigned:  # a team's member, or a worker named by the assignment
+        return
     if not who.is_staff:
-        raise Forbidden(f"a {who.role} may not {doing}; community and grid staff handle issues")
-    if who.covers(issue.handling_node) or assigned:
+        raise Forbidden(f"a {who.role} may not {doing}; community and grid staff handle issues"
+                        ", and a volunteer team's members work on what is assigned to it")
+    if who.covers(issue.handling_node):
         return
     if act == "progress" and any(who.covers(n) for n in issue.escalated_from):
         return
@@ -87,7 +94,9 @@ def require_may_handle(who: Principal, issue: Issue, doing: str, act: str = "han
     who.require_scope(issue.node, doing)
 
 
-def may_see(who: Principal, issue: Issue) -> bool:
+def may_see(who: Principal, issue: Issue, teams: frozenset[str] = frozenset()) -> bool:
+    if is_assignee(who, issue, teams):
+        return True
     if who.role == "resident":
         return who.sub in issue.reporters  # the reporter, and those of merged duplicates
     if who.role == "department_staff":
@@ -96,8 +105,8 @@ def may_see(who: Principal, issue: Issue) -> bool:
     return who.covers(issue.node)
 
 
-def require_may_see(who: Principal, issue: Issue) -> None:
-    if may_see(who, issue):
+def require_may_see(who: Principal, issue: Issue, teams: frozenset[str] = frozenset()) -> None:
+    if may_see(who, issue, teams):
         return
     if who.role == "resident":
         raise Forbidden("residents see only the issues they raised or follow")

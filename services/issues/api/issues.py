@@ -18,6 +18,7 @@ from services.issues.api.deps import (
     require_may_handle,
     require_may_raise,
     require_may_see,
+    teams_for,
 )
 from services.issues.api.filters import (
     Where,
@@ -110,21 +111,25 @@ async def raise_issue(
 
 
 @router.get("/{issue_id}", response_model=s.IssueOut, name="get_issue")
-async def get_issue(issue_id: UUID, who: CurrentPrincipal, issues: Issues) -> s.IssueOut:
+async def get_issue(issue_id: UUID, who: CurrentPrincipal, issues: Issues,
+                    pool: Pool) -> s.IssueOut:
     """An issue's state and its full history: who did what, when."""
     issue = await run_in_threadpool(issues.get_issue, issue_id)
-    require_may_see(who, issue)
+    require_may_see(who, issue, await teams_for(pool, who, issue))
     return await run_in_threadpool(_out, issues, who, issue, True)
 
 
 async def _act(issues: IssuesApplication, issue_id: UUID, who: Principal, doing: str,
-               command: Any, *args: Any, act: str = "handle") -> s.IssueOut:
+               command: Any, *args: Any, act: str = "handle",
+               pool: Pool | None = None) -> s.IssueOut:
+    """`pool`: where the act is one an assignee may do, to find the caller's teams."""
     issue = await run_in_threadpool(issues.get_issue, issue_id)
+    teams = await teams_for(pool, who, issue) if pool is not None else frozenset()
     stamped = meta(who)  # names the caller as the actor of this request's Idempotency-Key
     # A retry of what this very caller already did answers as the first did, even where the
     # change itself took their right away (an escalation hands the issue up).
     if not await run_in_threadpool(issues.done_before, issue):
-        require_may_handle(who, issue, doing, act)
+        require_may_handle(who, issue, doing, act, teams)
     with telemetry.span(f"issues {command.__name__}", node=issue.node):
         issue = await run_in_threadpool(command, issue_id, *args, stamped)
     return _out(issues, who, issue, history=False)
@@ -153,10 +158,10 @@ async def triage(issue_id: UUID, body: s.TriageBody, who: CurrentPrincipal,
 
 @router.post("/{issue_id}/progress", response_model=s.IssueOut, name="note_progress")
 async def note_progress(issue_id: UUID, body: s.ProgressBody, who: CurrentPrincipal,
-                        issues: Issues) -> s.IssueOut:
+                        issues: Issues, pool: Pool) -> s.IssueOut:
     """干事: a progress note with photos, for the reporter and the tiers above."""
     return await _act(issues, issue_id, who, "add progress notes", issues.note_progress,
-                      body.note, [str(u) for u in body.photos], act="progress")
+                      body.note, [str(u) for u in body.photos], act="progress", pool=pool)
 
 
 @router.post("/{issue_id}/merge", response_model=s.IssueOut, name="merge_issue")
@@ -187,9 +192,10 @@ async def assign(issue_id: UUID, body: s.AssignBody, who: CurrentPrincipal,
 
 @router.post("/{issue_id}/resolve", response_model=s.IssueOut, name="resolve_issue")
 async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
-                  issues: Issues) -> s.IssueOut:
+                  issues: Issues, pool: Pool) -> s.IssueOut:
     return await _act(issues, issue_id, who, "resolve issues", issues.resolve,
-                      body.resolution, [str(u) for u in body.evidence], act="resolve")
+                      body.resolution, [str(u) for u in body.evidence], act="resolve",
+                      pool=pool)
 
 
 @router.post("/{issue_id}/escalate", response_model=s.IssueOut, name="escalate_issue")

@@ -10,6 +10,7 @@
 | consultations  | issues  | GET /v1/consultations, .../notices (公示)|
 | households     | grid    | consultations: verified members, areas  |
 | departments    | grid    | parties naming departments; vouching tokens   |
+| team members   | volunteers | who may work on an issue assigned to a team |
 """
 
 from services.issues.projections.consultations import Consultations
@@ -18,6 +19,7 @@ from services.issues.projections.households import Households
 from services.issues.projections.issue_list import IssueList
 from services.issues.projections.resident_feed import ResidentFeed
 from services.issues.projections.search import IssueSearch
+from services.issues.projections.team_members import TeamMembers
 from services.issues.projections.tier_summary import TierSummary
 from shared.projections.tier_tree import TierTree
 
@@ -29,6 +31,7 @@ RESIDENT_FEED = ResidentFeed()
 CONSULTATIONS = Consultations()
 HOUSEHOLDS = Households()
 DEPARTMENTS = Departments()
+TEAM_MEMBERS = TeamMembers()
 
 PROJECTIONS = (TIER_TREE, ISSUE_LIST, TIER_SUMMARY, SEARCH, RESIDENT_FEED,
-               CONSULTATIONS, HOUSEHOLDS, DEPARTMENTS)
+               CONSULTATIONS, HOUSEHOLDS, DEPARTMENTS, TEAM_MEMBERS)
