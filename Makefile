@@ -5,20 +5,22 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 VENDOR := console/web/vendor/.installed-$(shell sha1sum console/web/package-lock.json | cut -c1-12)
+# The AsyncAPI project's parser, which tests/asyncapi runs on the generated document.
+ASYNCAPI := tests/asyncapi/node_modules/.installed-$(shell sha1sum tests/asyncapi/package-lock.json | cut -c1-12)
 
 .PHONY: up test bench install browser
 
 up: $(STAMP) $(VENDOR)
 	$(VENV)/bin/gongzhi up
 
-test: $(STAMP) $(VENDOR) browser
+test: $(STAMP) $(VENDOR) $(ASYNCAPI) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 bench: $(STAMP) $(VENDOR)
 	$(VENV)/bin/python bench/run_all.py
 
-install: $(STAMP) $(VENDOR)
+install: $(STAMP) $(VENDOR) $(ASYNCAPI)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -32,6 +34,10 @@ $(VENDOR): console/web/package-lock.json $(STAMP)
 	cd console/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(VENV)/bin/python -m console.vendor
 	rm -f console/web/vendor/.installed-*
+	touch $@
+
+$(ASYNCAPI): tests/asyncapi/package-lock.json
+	cd tests/asyncapi && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # The browser tests drive Debian's chromium (Playwright cannot download its own here), with a
