@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import re
 from pathlib import Path
 
 import pytest
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CommandMethodDecorator
 
+import contracts
+from contracts.issues import IssueAssigned, IssueWhistled
 from services.evaluation.domain.department_evaluation import DepartmentEvaluation
 from services.evaluation.domain.kpi_rules import KpiRules
 from services.evaluation.domain.rating import Rating
@@ -27,6 +31,7 @@ from services.volunteers.domain.activity import Activity
 from services.volunteers.domain.team import Team
 from services.volunteers.domain.volunteer import Organisation, Volunteer
 from services.volunteers.domain.wish import Wish
+from shared.bus.envelope import PRIVATE_FIELDS
 
 AGGREGATES = [Issue, Catalog, Consultation, Node, Department, Whistle, Patrol, Person, Rating,
               DepartmentEvaluation, Survey, KpiRules, Volunteer, Organisation, Team, Wish,
@@ -63,3 +68,113 @@ def test_every_public_type_is_documented(aggregate: type[Aggregate]) -> None:
     documented = EVENTS_DOC.read_text(encoding="utf-8")
     missing = [c.TOPIC for c in event_classes(aggregate) if f"`{c.TOPIC}`" not in documented]
     assert not missing, f"not in docs/events.md: {missing}"
+
+
+# -- the contracts package: one typed payload per public type --------------------------------
+
+# Kept in the service: the event store's bookkeeping, lifted into envelope attributes, and
+# the fields that never leave it (shared/bus/envelope.py).
+_NOT_PAYLOAD = {"originator_id", "originator_version", "timestamp", "originator_topic", "tier",
+                "meta"} | PRIVATE_FIELDS
+
+
+def public_fields(cls: type) -> dict[str, bool]:
+    """The fields an aggregate's event publishes, each with whether it is optional (has a
+    default in the `@event` method: old events lack it)."""
+    method = next((v for v in vars(owner(cls)).values()
+                   if isinstance(v, CommandMethodDecorator) and v.event_topic == cls.TOPIC),
+                  None)
+    params = inspect.signature(method.decorated_func).parameters if method else {}
+    return {name: name in params and params[name].default is not inspect.Parameter.empty
+            for name in cls.__annotations__ if name not in _NOT_PAYLOAD}
+
+
+def owner(cls: type) -> type[Aggregate]:
+    return next(a for a in AGGREGATES if cls in event_classes(a))
+
+
+ALL_EVENTS = [c for a in AGGREGATES for c in event_classes(a)]
+
+
+@pytest.mark.parametrize("cls", ALL_EVENTS, ids=lambda c: c.TOPIC)
+def test_every_event_has_a_contract_with_its_fields(cls: type) -> None:
+    contract = contracts.REGISTRY.get(cls.TOPIC)
+    assert contract is not None, f"no contract for {cls.TOPIC}"
+    optional = {f.name: f.default is not dataclasses.MISSING
+                for f in dataclasses.fields(contract.payload) if f.name != "actor"}
+    assert optional == public_fields(cls), "the contract's fields (and which have defaults) " \
+        "differ from the aggregate's event"
+    assert contract.service == owner(cls).__module__.split(".")[1]
+    assert contract.payload.TYPE == cls.TOPIC
+
+
+def test_every_contract_is_an_event_some_aggregate_emits() -> None:
+    emitted = {c.TOPIC for c in ALL_EVENTS}
+    assert set(contracts.REGISTRY) - emitted == set()
+    assert not emitted & set(contracts.UPCASTERS), "an upcast type is still emitted"
+
+
+def test_every_payload_carries_its_actor() -> None:
+    for c in contracts.REGISTRY.values():
+        actor = next(f for f in dataclasses.fields(c.payload) if f.name == "actor")
+        assert actor.default is None, c.type
+
+
+def _row(type_: str) -> str:
+    return next((line for line in EVENTS_DOC.read_text(encoding="utf-8").splitlines()
+                 if line.startswith(f"| `{type_}` |")), "")
+
+
+@pytest.mark.parametrize("type_", sorted(contracts.REGISTRY))
+def test_docs_row_names_every_field_of_the_contract(type_: str) -> None:
+    """docs/events.md is what integrators read: its row of a type names every field the
+    contract has (actor is said once for all)."""
+    row = _row(type_)
+    assert row, f"docs/events.md has no row for {type_}"
+    data = row.split(" | ")[-1]
+    missing = [f for f in contracts.REGISTRY[type_].fields
+               if f != "actor" and not re.search(rf"\b{f}\b", data)]
+    assert not missing, f"the docs row of {type_} does not name {missing}"
+
+
+def test_departments_concerned_as_the_docs_say() -> None:
+    """Every whistle event, an issue assigned to a department and an issue whistled concern
+    departments; nothing else does, whatever `department` field it has."""
+    flagged = {t for t, c in contracts.REGISTRY.items() if c.concerns_departments}
+    assert flagged == {t for t in contracts.REGISTRY if t.startswith("gongzhi.whistle.")} | {
+        IssueAssigned.TYPE, IssueWhistled.TYPE}
+    for t, c in contracts.REGISTRY.items():
+        if not c.concerns_departments:
+            assert c.payload.departments_concerned is contracts.Payload.departments_concerned, t
+    to_team = {"kind": "volunteer_team", "id": "t1", "name": "红马甲"}
+    to_police = {"kind": "department", "id": "km-gaj", "name": "公安局"}
+    assert IssueAssigned(assignee=to_team, note="").departments_concerned() == []
+    assert IssueAssigned(assignee=to_police, note="").departments_concerned() == ["km-gaj"]
+
+
+class _Env:
+    def __init__(self, type_: str, data: dict, time: str = "2026-05-01T08:00:00+00:00") -> None:
+        self.type, self.data, self.time = type_, data, time
+
+
+def test_a_payload_ignores_unknown_fields_and_defaults_absent_optional_ones() -> None:
+    p = contracts.payload(_Env(IssueAssigned.TYPE, {
+        "assignee": {"kind": "grid_worker", "id": "w1", "name": "王"}, "note": "",
+        "added_later": 1, "actor": {"sub": "s1", "role": "community_staff", "name": "李"}}))
+    assert isinstance(p, IssueAssigned)
+    assert p.consultation_id is None and p.at is None
+    assert p.actor == {"sub": "s1", "role": "community_staff", "name": "李"}
+    assert IssueAssigned.of(_Env(IssueAssigned.TYPE, {"assignee": to_worker(), "note": ""}))
+
+
+def to_worker() -> dict[str, str]:
+    return {"kind": "grid_worker", "id": "w1", "name": "王"}
+
+
+def test_a_payload_missing_a_required_field_or_of_an_unknown_type_is_refused() -> None:
+    with pytest.raises(contracts.ContractError, match="assignee"):
+        contracts.payload(_Env(IssueAssigned.TYPE, {"note": ""}))
+    with pytest.raises(contracts.ContractError, match="no contract"):
+        contracts.payload(_Env("gongzhi.issue.unheard_of.v1", {}))
+    with pytest.raises(contracts.ContractError):
+        IssueWhistled.of(_Env(IssueAssigned.TYPE, {"assignee": to_worker(), "note": ""}))
