@@ -12,24 +12,10 @@ from dataclasses import dataclass
 import jwt
 
 from shared.errors import Forbidden, Unauthorized
+from shared.roles import ROLES, STAFF_ROLES
 from shared.scope import reaches
 from shared.tiers import is_valid_path
 
-STAFF_ROLES = (
-    "grid_worker",
-    "compound_head",
-    "building_head",
-    "unit_head",
-    "info_officer",
-    "community_staff",
-    "street_staff",
-    "district_staff",
-    "city_staff",
-)
-# People who serve without being staff: party members (双报到), residents' volunteers, and
-# couriers and riders of the new-employment groups (移动探头). They act on their own behalf.
-SERVING_ROLES = ("party_member", "volunteer", "courier")
-ROLES = ("resident", *SERVING_ROLES, *STAFF_ROLES, "department_staff", "admin")
 ISSUER = "gongzhi"
 
 

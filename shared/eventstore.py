@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 
 from shared import idempotency, telemetry
@@ -23,17 +23,6 @@ from shared.errors import Conflict
 A = TypeVar("A", bound=Application)
 Ag = TypeVar("Ag")
 R = TypeVar("R")
-
-
-class TieredAggregate(Aggregate):
-    """Every Gongzhi aggregate: each of its events says where (`tier`, a node path, for
-    roll-ups and the CloudEvents `tier` extension) and who and in which trace (`meta`).
-    Each aggregate still declares its own `TOPIC` and `Created(...).TOPIC`, as eventsourcing
-    requires of explicit topics."""
-
-    class Event(Aggregate.Event):
-        tier: str
-        meta: dict[str, Any]
 
 
 class ServiceApplication(Application[UUID]):

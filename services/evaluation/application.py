@@ -19,10 +19,10 @@ from services.evaluation.domain.department_evaluation import DepartmentEvaluatio
 from services.evaluation.domain.rating import IssueFacts, Rating
 from services.evaluation.domain.survey import Question, Survey
 from shared.clock import Clock, SystemClock
+from shared.domain import Meta
 from shared.errors import Conflict, NotFound
 from shared.eventstore import ServiceApplication
 
-Meta = dict[str, Any]
 A = TypeVar("A")
 # A survey hears every household of its subtree; a snapshot every so many responses keeps
 # loading it (to judge the next response) from replaying them all.

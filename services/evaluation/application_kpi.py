@@ -8,7 +8,8 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.evaluation.domain.kpi_rules import DEFAULT_RULES, KpiRules, Meta, Rules
+from services.evaluation.domain.kpi_rules import DEFAULT_RULES, KpiRules, Rules
+from shared.domain import Meta
 from shared.errors import NotFound
 
 

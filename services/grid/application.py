@@ -18,10 +18,11 @@ from services.grid.application_households import HouseholdCommands
 from services.grid.application_party import PartyCommands
 from services.grid.application_people import PeopleCommands
 from services.grid.domain.department import Department
-from services.grid.domain.node import Meta, Node, check_placement
+from services.grid.domain.node import Node, check_placement
 from services.grid.domain.patrol import Patrol
 from services.grid.domain.whistle import Whistle, deadlines
 from shared.clock import Clock, SystemClock
+from shared.domain import Meta
 from shared.errors import Conflict, Invalid, NotFound
 from shared.eventstore import ServiceApplication, history
 from shared.sealing import Sealer

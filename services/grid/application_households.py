@@ -13,9 +13,10 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.grid.domain.household import Household, Meta
+from services.grid.domain.household import Household
 from services.grid.domain.node import Node
 from shared.clock import Clock
+from shared.domain import Meta
 from shared.errors import Conflict, Invalid, NotFound
 from shared.eventstore import history
 

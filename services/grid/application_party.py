@@ -12,8 +12,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.grid.domain.node import Node
-from services.grid.domain.party import BODY_KINDS, CoGovernanceBody, Meta, PartyOrganisation
+from services.grid.domain.party import BODY_KINDS, CoGovernanceBody, PartyOrganisation
 from shared.clock import Clock
+from shared.domain import Meta
 from shared.errors import Conflict, NotFound
 from shared.eventstore import history
 

@@ -17,8 +17,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.grid.domain.node import Node
-from services.grid.domain.person import Meta, Person
+from services.grid.domain.person import Person
 from shared.clock import Clock
+from shared.domain import Meta
 from shared.errors import Conflict, NotFound
 from shared.eventstore import history
 from shared.sealing import Sealer

@@ -20,10 +20,11 @@ from eventsourcing.persistence import IntegrityError
 
 from services.issues.application_consultations import ConsultationCommands
 from services.issues.domain.catalog import Catalog, initial_catalog
-from services.issues.domain.issue import Issue, Meta
+from services.issues.domain.issue import Issue
 from services.issues.domain.triage import Route, resolve_again_by, route
 from services.issues.placement import Placement
 from shared.clock import Clock, SystemClock
+from shared.domain import Meta
 from shared.errors import Conflict, NotFound
 from shared.eventstore import ServiceApplication, history
 from shared.sealing import Sealer

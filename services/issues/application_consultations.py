@@ -20,9 +20,10 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from eventsourcing.persistence import IntegrityError
 
-from services.issues.domain.consultation import Consultation, Meta
+from services.issues.domain.consultation import Consultation
 from services.issues.domain.issue import Issue
 from shared.clock import Clock
+from shared.domain import Meta
 from shared.errors import Conflict, IllegalTransition, Invalid, NotFound
 from shared.eventstore import history
 from shared.tiers import is_within

@@ -20,11 +20,11 @@ from eventsourcing.persistence import IntegrityError
 from services.volunteers.application_bank import ACCOUNT_SNAPSHOT_EVERY, BankCommands
 from services.volunteers.domain.account import Account
 from services.volunteers.domain.activity import Activity
-from services.volunteers.domain.rules import Meta
 from services.volunteers.domain.team import Team
 from services.volunteers.domain.volunteer import Organisation, Volunteer
 from services.volunteers.domain.wish import Wish
 from shared.clock import Clock, SystemClock
+from shared.domain import Meta
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.eventstore import ServiceApplication, history
 

@@ -14,8 +14,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from services.volunteers.domain.account import Account, Reward
-from services.volunteers.domain.rules import Meta, id_for
+from services.volunteers.domain.rules import id_for
 from shared.clock import Clock
+from shared.domain import Meta
 from shared.errors import Conflict, NotFound
 
 log = logging.getLogger("gongzhi.volunteers.bank")

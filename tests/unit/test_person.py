@@ -11,8 +11,8 @@ from eventsourcing.application import Application
 from services.grid.domain.node import Node
 from services.grid.domain.person import ROLE_LEVELS, ROLES, Person, check_role
 from services.issues.domain.issue import Issue
-from shared.auth import STAFF_ROLES
 from shared.errors import Conflict, IllegalTransition, Invalid
+from shared.roles import STAFF_ROLES
 from tests.unit.test_event_contracts import TYPE, event_classes
 
 META = {"actor": {"sub": "c-01", "role": "community_staff", "name": "张秀英"}}

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 ASPECTS = ("timeliness", "effectiveness", "attitude")
 SCORES = range(1, 6)
 _ID_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/evaluation/department-evaluations")
-Meta = dict[str, Any]
-
 
 @dataclass(frozen=True)
 class WhistleFacts:

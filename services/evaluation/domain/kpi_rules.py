@@ -17,10 +17,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.evaluation.kpi.definitions import DEPARTMENT_SCORED, NODE_SCORED
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
-Meta = dict[str, Any]
 Rules = dict[str, Any]
 
 DEFAULT_RULES: Rules = {

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Forbidden, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 VERDICTS = ("satisfied", "basically_satisfied", "unsatisfied")
 # Statuses in which the current round's resolution may be rated: closing a resolved issue
 # does not take the residents' say away.
 RATEABLE = ("resolved", "closed")
 _ID_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/evaluation/ratings")
-Meta = dict[str, Any]
-
 
 @dataclass(frozen=True)
 class IssueFacts:

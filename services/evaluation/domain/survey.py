@@ -15,15 +15,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 from shared.tiers import is_within
 
 KINDS = ("scale", "choice", "yes_no")
 SCALE = range(1, 6)
 MAX_QUESTIONS = 50
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-Meta = dict[str, Any]
 Question = dict[str, Any]
 _IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/evaluation/surveys/idempotency")
 

@@ -6,18 +6,15 @@ history and survive any rebuild; the signing secret is sealed like any personal 
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, Invalid, NotFound
-from shared.eventstore import TieredAggregate
 from shared.tiers import is_within
 
 _DEPT_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/departments")
-Meta = dict[str, Any]
-
 
 class Department(TieredAggregate):
     TOPIC = "gongzhi.department"

@@ -21,8 +21,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 _HOUSEHOLD_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/households")
 
@@ -35,8 +35,6 @@ RELATIONS = ("owner", "tenant", "family")
 LEVELS = ("unit", "building")
 MAX_AREA = Decimal("100000")
 _HOUSEHOLD_RE = re.compile(HOUSEHOLD_PATTERN)
-
-Meta = dict[str, Any]
 
 
 def parse_area(value: object) -> Decimal:

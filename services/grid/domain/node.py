@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 from shared.tiers import LEVEL_RANK, LEVELS, is_valid_path, parent_of
 
 _NODE_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/nodes")
@@ -20,8 +19,6 @@ _ALLOWED_PARENTS = {
     "building": {"compound", "grid", "community"},
     "unit": {"building"},
 }
-
-Meta = dict[str, Any]
 
 
 def check_placement(path: str, level: str, parent_level: str | None) -> None:

@@ -14,13 +14,12 @@ are the streams' history, kept like roles.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 _NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/party")
 
@@ -33,8 +32,6 @@ PARTY_KINDS: dict[str, tuple[frozenset[str], str]] = {
     "member_household": (frozenset({"building", "unit"}), "党员中心户"),
 }
 BODY_KINDS = {"owners_committee": "业主委员会", "property_company": "物业服务企业"}
-
-Meta = dict[str, Any]
 
 
 def _check_secretary(secretary: dict[str, str]) -> dict[str, str]:

@@ -11,9 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.eventstore import TieredAggregate
-
-Meta = dict[str, Any]
+from shared.domain import Meta, TieredAggregate
 
 
 class Patrol(TieredAggregate):

@@ -16,9 +16,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.auth import STAFF_ROLES
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
+from shared.roles import STAFF_ROLES
 
 _PERSON_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/people")
 
@@ -44,8 +44,6 @@ STAFF_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 DEPARTMENT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 _STAFF_ID_RE = re.compile(STAFF_ID_PATTERN)
 _DEPARTMENT_RE = re.compile(DEPARTMENT_PATTERN)
-
-Meta = dict[str, Any]
 
 
 def check_role(role: str, node: str, level: str, department: str | None) -> None:

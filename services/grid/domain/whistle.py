@@ -15,8 +15,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 from shared.tiers import parent_of
 
 SITUATIONS = ("law_enforcement", "key_task", "emergency")
@@ -26,7 +26,6 @@ REPORT_IN = {
     "law_enforcement": timedelta(hours=2),
     "key_task": timedelta(hours=24),
 }
-Meta = dict[str, Any]
 _IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/grid/whistles/idempotency")
 
 

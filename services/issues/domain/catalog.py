@@ -18,8 +18,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.issues.domain.attributes import check_definitions
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid, NotFound
-from shared.eventstore import TieredAggregate
 from shared.tiers import LEVELS
 
 _FILE = Path(__file__).with_name("categories.json")
@@ -27,8 +27,6 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}\.[a-z][a-z0-9_]{0,31}$")
 # A top category's own code is accepted on an issue (a resident may not know the sub-item);
 # it is handled at the community with these allowances until someone triages it finer.
 TOP_RULE = {"level": "community", "departments": [], "ack_hours": 24, "resolve_hours": 168}
-Meta = dict[str, Any]
-
 
 def initial_catalog() -> list[dict[str, Any]]:
     return json.loads(_FILE.read_text(encoding="utf-8"))

@@ -33,8 +33,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.issues.domain.issue import ASSIGNEE_KINDS
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Forbidden, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 # joint_meeting: the four parties of a compound (its party branch, owners' committee,
 # property company and residents' committee) meeting together (四方联席会议, Suqian).
@@ -48,7 +48,6 @@ MATTERS = ("major", "ordinary")
 CENT = Fraction(1, 100)  # areas are square metres with two decimals
 CHOICES = ("yes", "no", "abstain")
 STATUSES = ("open", "voting_closed", "concluded")
-Meta = dict[str, Any]
 _IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/issues/consultations/idempotency")
 
 

@@ -13,8 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.issues.domain.triage import Route
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 from shared.tiers import parent_of
 
 CHANNELS = ("app", "hotline", "grid_patrol", "probe", "visit")
@@ -26,8 +26,6 @@ ASSIGNEE_KINDS = (
     "owners_committee", "volunteer_team", "community_staff", "department",
 )
 _IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/issues/idempotency")
-
-Meta = dict[str, Any]
 
 
 class Issue(TieredAggregate):

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.volunteers.api import schemas as s
 from services.volunteers.api.deps import (
+    PersonId,
     Pool,
     Volunteers,
     require_live_node,
@@ -18,7 +19,6 @@ from services.volunteers.api.deps import (
     require_staff,
 )
 from services.volunteers.domain.account import Reward
-from services.volunteers.domain.rules import PERSON_PATTERN
 from services.volunteers.projections import LEDGER
 from shared.errors import Forbidden, NotFound
 from shared.eventstore import meta
@@ -26,7 +26,6 @@ from shared.http import CurrentPrincipal
 from shared.tiers import PATH_PATTERN, subtree_like
 
 router = APIRouter(tags=["time bank (时间银行)"])
-PersonId = Annotated[str, Path(pattern=PERSON_PATTERN)]
 IdempotencyKey = Annotated[str | None, Header(max_length=128)]
 
 

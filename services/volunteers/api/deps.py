@@ -6,15 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 
 import asyncpg
+from fastapi import Path
 
 from services.volunteers.application import VolunteersApplication
+from services.volunteers.domain.rules import PERSON_PATTERN
 from services.volunteers.projections import TIER_TREE
-from shared.auth import SERVING_ROLES, Principal
+from shared.auth import Principal
 from shared.errors import Forbidden, Invalid
 from shared.http import ReadPool, ServiceApp
+from shared.roles import SERVING_ROLES
 from shared.tiers import ancestors_and_self
 
 Volunteers = Annotated[VolunteersApplication, ServiceApp]
+# A person's id in a route's path: the account and the volunteer of that person.
+PersonId = Annotated[str, Path(pattern=PERSON_PATTERN)]
 Pool = ReadPool
 
 

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.volunteers.api import schemas as s
 from services.volunteers.api.deps import (
+    PersonId,
     Pool,
     Volunteers,
     community_of,
@@ -18,7 +19,7 @@ from services.volunteers.api.deps import (
     require_staff,
 )
 from services.volunteers.application import VolunteersApplication
-from services.volunteers.domain.rules import CODE_PATTERN, PERSON_PATTERN
+from services.volunteers.domain.rules import CODE_PATTERN
 from services.volunteers.domain.volunteer import (
     PARTY_KINDS,
     ROLE_OF_KIND,
@@ -34,7 +35,6 @@ from shared.http import CurrentPrincipal, HistoryEntry
 from shared.tiers import PATH_PATTERN, subtree_like
 
 router = APIRouter(tags=["volunteers (双报到)"])
-PersonId = Annotated[str, Path(pattern=PERSON_PATTERN)]
 Code = Annotated[str, Path(pattern=CODE_PATTERN)]
 
 

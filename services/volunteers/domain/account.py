@@ -15,9 +15,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.volunteers.domain.rules import MAX_HOURS, Meta, id_for, is_code, is_person
+from services.volunteers.domain.rules import MAX_HOURS, id_for, is_code, is_person
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 SOURCES = ("wish", "activity", "team_issue", "probe_report", "civic_act")
 REWARD_KINDS = ("goods", "service", "honour")

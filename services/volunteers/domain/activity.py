@@ -11,9 +11,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.volunteers.domain.rules import MAX_HOURS, Meta, id_for
+from services.volunteers.domain.rules import MAX_HOURS, id_for
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 
 class Activity(TieredAggregate):

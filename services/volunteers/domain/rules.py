@@ -7,7 +7,6 @@ activity); work on an issue assigned to a team has no measured hours and earns a
 from __future__ import annotations
 
 import re
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 POINTS_PER_HOUR = 10
@@ -22,7 +21,6 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,47}$"
 _PERSON_RE = re.compile(PERSON_PATTERN)
 _CODE_RE = re.compile(CODE_PATTERN)
 
-Meta = dict[str, Any]
 _NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/volunteers")
 
 

@@ -11,9 +11,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.volunteers.domain.rules import Meta, id_for, is_code
+from services.volunteers.domain.rules import id_for, is_code
+from shared.domain import Meta, TieredAggregate
 from shared.errors import Conflict, IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 TEAM_KINDS = ("vanguard", "volunteer", "red_vest")
 

@@ -16,9 +16,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.volunteers.domain.rules import Meta, id_for, is_code, is_person
+from services.volunteers.domain.rules import id_for, is_code, is_person
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 PARTY_KINDS = ("in_service_party_member", "resident_party_member", "mobile_party_member",
                "retired_party_member")

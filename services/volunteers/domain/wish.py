@@ -14,9 +14,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.volunteers.domain.rules import MAX_HOURS, Meta, id_for
+from services.volunteers.domain.rules import MAX_HOURS, id_for
+from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
-from shared.eventstore import TieredAggregate
 
 WISH_KINDS = ("errand", "companionship", "repair", "meal_delivery", "medical_escort",
               "cleaning", "tutoring", "other")
