@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contracts.schema import Schema, payload_schema
+from contracts.schema import Definitions, Schema, payload_schema
 from shared.bus.cloudevents import CONTENT_TYPE, STRUCTURED, topic_for
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -43,15 +43,6 @@ DEPARTMENTS_NOTE = (
     "assigned) carry none, so a consumer keeping the messages whose `departments` contains "
     "its code gets its work and nothing else, without reading bodies. Messages that may carry "
     "it are marked `x-concerns-departments: true`.")
-
-ACTOR: Schema = {
-    "type": "object",
-    "description": "who did it: the caller's token (a policy or watcher acts as the service)",
-    "required": ["sub", "role", "name"],
-    "properties": {"sub": {"type": "string"}, "role": {"type": "string"},
-                   "name": {"type": "string"}, "department": {"type": "string"}},
-}
-
 
 def _attributes() -> dict[str, Schema]:
     """The CloudEvents context attributes, by name without the binary-mode `ce_` prefix.
@@ -83,6 +74,14 @@ _REQUIRED = ["specversion", "id", "source", "type", "subject", "time", "seq"]
 _OPTIONAL = ["tier", "traceparent", "departments"]
 
 
+def _attribute_key(name: str) -> str:
+    return f"cloudevents.{name}"
+
+
+def _attribute_ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{_attribute_key(name)}"}
+
+
 def document(registry: Mapping[str, Any] | None = None, *, services: Iterable[str] | None = None,
              namespace: str = "gongzhi", bootstrap: str = "127.0.0.1:9092",
              grid_http: str = "127.0.0.1:8002") -> dict[str, Any]:
@@ -111,11 +110,14 @@ def document(registry: Mapping[str, Any] | None = None, *, services: Iterable[st
                            f"`<namespace>.<service>`, here namespace `{namespace}` "
                            "(`GONGZHI_KAFKA_NAMESPACE`)"}},
         "channels": {}, "operations": {},
-        "components": {"schemas": {"Actor": ACTOR}, "messages": {}},
+        "components": {"schemas": {_attribute_key(n): schema
+                                   for n, schema in _attributes().items()}, "messages": {}},
     }
+    definitions = Definitions()  # the payloads' nested types (Actor, …), each written once
     for service in order:
-        _kafka_channel(doc, service, by_service[service], namespace)
+        _kafka_channel(doc, service, by_service[service], namespace, definitions)
         _dead_letter_channel(doc, service, namespace)
+    doc["components"]["schemas"].update(definitions.schemas)
     feed = [c for s in order for c in by_service[s] if c.type.startswith(DEPARTMENT_FEED)]
     if feed:
         _department_channels(doc, feed, grid_http)
@@ -137,7 +139,8 @@ def _info(services: list[str]) -> dict[str, Any]:
             "On Kafka each event is a CloudEvents 1.0 message in binary content mode on its "
             "service's topic, keyed by the aggregate id (one aggregate's events stay in order "
             "in one partition): the attributes are `ce_*` headers, the body is the JSON `data` "
-            "(the contract's payload plus `actor`). Join with a consumer group of your own. "
+            "(the contract's payload; who did it in `actor`). Join with a consumer group of "
+            "your own. "
             "Webhooks and the department stream carry the very same CloudEvent in structured "
             "mode (`application/cloudevents+json`).\n\n" + DEPARTMENTS_NOTE + "\n\n"
             "Adding an optional field keeps an event's version (ignore fields you do not "
@@ -159,13 +162,13 @@ def _identifier(text: str) -> str:
 
 
 def _kafka_channel(doc: dict[str, Any], service: str, contracts: list[Any],
-                   namespace: str) -> None:
+                   namespace: str, definitions: Definitions) -> None:
     topic = topic_for(service, namespace)
     channel = _channel_id(service)
     messages: dict[str, Any] = {}
     for contract in contracts:
         key = _identifier(contract.type)
-        doc["components"]["schemas"][key] = _data_schema(contract)
+        doc["components"]["schemas"][key] = payload_schema(contract.payload, definitions)
         doc["components"]["messages"][key] = _kafka_message(contract, key)
         messages[key] = {"$ref": f"#/components/messages/{key}"}
     doc["channels"][channel] = {
@@ -193,20 +196,11 @@ def _kafka_channel(doc: dict[str, Any], service: str, contracts: list[Any],
     }
 
 
-def _data_schema(contract: Any) -> Schema:
-    """The contract's payload, plus the `actor` the envelope adds to every event's data."""
-    schema = payload_schema(contract.payload)
-    properties = dict(schema.get("properties", {}))
-    properties.setdefault("actor", {"$ref": "#/components/schemas/Actor"})
-    return {**schema, "properties": properties}
-
-
 def _kafka_message(contract: Any, key: str) -> dict[str, Any]:
-    attrs = _attributes()
     concerns = bool(getattr(contract, "concerns_departments", False))
     names = _REQUIRED + [n for n in _OPTIONAL if n != "departments" or concerns]
-    properties = {f"ce_{n}": attrs[n] for n in names}
-    properties["ce_type"] = {**attrs["type"], "const": contract.type}
+    properties = {f"ce_{n}": _attribute_ref(n) for n in names}
+    properties["ce_type"] = {"type": "string", "const": contract.type}
     properties["content-type"] = {"type": "string", "const": CONTENT_TYPE}
     message = {
         "name": contract.type,
@@ -265,11 +259,10 @@ def _dead_letter_channel(doc: dict[str, Any], service: str, namespace: str) -> N
     channel = f"{_channel_id(service)}_dead_letters"
     messages = doc["components"]["messages"]
     if "unreadable" not in messages:
-        attrs = _attributes()
         names = ["specversion", "id", "source", "type", "subject", "time", "seq"]
-        properties = {f"ce_{n}": attrs[n] for n in names}
-        properties["ce_time"] = {**attrs["time"], "description": "when it was published "
-                                 "(its stored time is inside the bytes)"}
+        properties = {f"ce_{n}": _attribute_ref(n) for n in names}
+        properties["ce_time"] = {"type": "string", "format": "date-time", "description":
+                                 "when it was published (its stored time is inside the bytes)"}
         properties["content-type"] = {"type": "string", "const": "application/octet-stream"}
         messages["unreadable"] = {
             "name": "unreadable",
@@ -362,9 +355,8 @@ def _department_channels(doc: dict[str, Any], feed: list[Any], grid_http: str) -
 
 
 def _structured_message(contract: Any, data_key: str) -> dict[str, Any]:
-    attrs = _attributes()
-    properties = {n: attrs[n] for n in _REQUIRED + _OPTIONAL}
-    properties["type"] = {**attrs["type"], "const": contract.type}
+    properties = {n: _attribute_ref(n) for n in _REQUIRED + _OPTIONAL}
+    properties["type"] = {"type": "string", "const": contract.type}
     properties["datacontenttype"] = {"type": "string", "const": CONTENT_TYPE}
     properties["data"] = {"$ref": f"#/components/schemas/{data_key}"}
     return {

@@ -96,6 +96,13 @@ def test_the_webhook_and_stream_carry_the_whistle_events_in_structured_mode() ->
         "$ref": "#/components/schemas/gongzhi.whistle.blown.v1"}
 
 
+def test_nested_types_are_written_once_and_referred_to() -> None:
+    schemas = DOC["components"]["schemas"]
+    assert schemas["gongzhi.issue.assigned.v2"]["properties"]["assignee"] == {
+        "$ref": "#/components/schemas/Assignee"}
+    assert schemas["Assignee"]["required"] == ["kind", "id"]
+
+
 def test_the_headers_schema_matches_what_the_encoder_sends() -> None:
     """The document describes shared/bus/cloudevents.py; this catches the two drifting."""
     envelope = Envelope(id="w1/1", source="/gongzhi/grid", type="gongzhi.whistle.blown.v1",
@@ -110,6 +117,8 @@ def test_the_headers_schema_matches_what_the_encoder_sends() -> None:
     assert "ce_departments" in sent
     for name, value in headers:
         rule = schema["properties"][name]
+        if "$ref" in rule:
+            rule = DOC["components"]["schemas"][rule["$ref"].rsplit("/", 1)[1]]
         if "const" in rule:
             assert value.decode() == rule["const"], name
         if "pattern" in rule:

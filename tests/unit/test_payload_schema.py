@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 import pytest
 
-from contracts.schema import UnsupportedType, payload_schema
+from contracts.schema import Definitions, UnsupportedType, payload_schema
 
 
 class Verdict(enum.StrEnum):
@@ -102,3 +102,19 @@ def test_a_type_json_cannot_carry_fails_loudly() -> None:
 
     with pytest.raises(UnsupportedType):
         payload_schema(Opaque)
+
+
+def test_given_definitions_nested_types_are_written_once_and_namesakes_kept_apart() -> None:
+    # another class named like the TypedDict above (made here: string annotations of a
+    # class inside a function could not be resolved)
+    namesake = make_dataclass("Assignee", [("team", str)])
+    other_type = make_dataclass("Other", [("first", namesake), ("again", list[namesake])])
+
+    definitions = Definitions()
+    payload = payload_schema(Payload, definitions)
+    other = payload_schema(other_type, definitions)
+    assert payload["properties"]["assignee"] == {"$ref": "#/components/schemas/Assignee"}
+    assert other["properties"]["first"] == {"$ref": "#/components/schemas/Assignee_2"}
+    assert other["properties"]["again"]["items"] == other["properties"]["first"]
+    assert definitions.schemas["Assignee_2"]["required"] == ["team"]
+    assert definitions.schemas["Proposal"]["required"] == ["id", "title"]
