@@ -10,10 +10,12 @@ from services.issues.api.consultations import router as consultations_router
 from services.issues.api.issues import router as issues_router
 from services.issues.api.open311 import discovery_router
 from services.issues.api.open311 import router as open311_router
+from services.issues.api.photos import router as photos_router
 from services.issues.api.residents import router as residents_router
 from services.issues.api.search import router as search_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
+from services.issues.photos import store as photo_store
 from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
 from services.issues.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
 from services.issues.watcher import check_once
@@ -43,11 +45,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                                  ReopenUnsatisfied(issues)],
         routers=[categories_router, search_router, issues_router, tiers_router, open311_router,
                  discovery_router,
-                 residents_router, consultations_router],
+                 residents_router, consultations_router, photos_router],
         application_kwargs=lambda s: {
             "sealer": Sealer(s.secret("data_key")), "clock": clock,
             "emergency_factor": s.emergency_deadline_factor,
             "max_reopenings": s.max_reopenings,
         },
+        body_limits={"/v1/photos": photo_store.MAX_BYTES},
         background=background,
+        setup=lambda app: photo_store.create_tables(app.state.pool),
     )

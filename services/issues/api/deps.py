@@ -8,6 +8,7 @@ import asyncpg
 
 from services.issues.application import IssuesApplication
 from services.issues.domain.issue import Issue
+from services.issues.photos import store as photo_store
 from services.issues.projections import TIER_TREE
 from services.issues.projections.team_members import teams_of
 from shared.auth import Principal
@@ -26,6 +27,13 @@ async def require_live_node(pool: asyncpg.Pool, path: str) -> dict:
     if node["retired"]:
         raise Invalid(f"tier node '{path}' is retired", field="node")
     return node
+
+
+async def require_uploaded(pool: asyncpg.Pool, urls: list[str], field: str) -> None:
+    """Every uploaded-photo URL among `urls` names a photo this service keeps."""
+    gone = await photo_store.missing(pool, urls)
+    if gone:
+        raise Invalid(f"{field}: no photo was uploaded at '{gone[0]}'", field=field)
 
 
 def require_may_raise(who: Principal, node: str) -> None:

@@ -18,6 +18,7 @@ from services.issues.api.deps import (
     require_may_handle,
     require_may_raise,
     require_may_see,
+    require_uploaded,
     teams_for,
 )
 from services.issues.api.filters import (
@@ -88,6 +89,7 @@ async def raise_issue(
     require_may_raise(who, body.node)
     await run_in_threadpool(lambda: issues.catalog().rule_for(body.category))
     await require_live_node(pool, body.node)
+    await require_uploaded(pool, [str(p) for p in body.photos], "photos")
     placement = await placement_of(pool, body.node)
     cmd = RaiseIssue(
         node=body.node,
@@ -160,6 +162,7 @@ async def triage(issue_id: UUID, body: s.TriageBody, who: CurrentPrincipal,
 async def note_progress(issue_id: UUID, body: s.ProgressBody, who: CurrentPrincipal,
                         issues: Issues, pool: Pool) -> s.IssueOut:
     """干事: a progress note with photos, for the reporter and the tiers above."""
+    await require_uploaded(pool, [str(u) for u in body.photos], "photos")
     return await _act(issues, issue_id, who, "add progress notes", issues.note_progress,
                       body.note, [str(u) for u in body.photos], act="progress", pool=pool)
 
@@ -193,6 +196,7 @@ async def assign(issue_id: UUID, body: s.AssignBody, who: CurrentPrincipal,
 @router.post("/{issue_id}/resolve", response_model=s.IssueOut, name="resolve_issue")
 async def resolve(issue_id: UUID, body: s.ResolveBody, who: CurrentPrincipal,
                   issues: Issues, pool: Pool) -> s.IssueOut:
+    await require_uploaded(pool, [str(u) for u in body.evidence], "evidence")
     return await _act(issues, issue_id, who, "resolve issues", issues.resolve,
                       body.resolution, [str(u) for u in body.evidence], act="resolve",
                       pool=pool)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from services.issues.photos.store import URL_PATTERN
 from shared.http import HistoryEntry
 from shared.tiers import LEVELS, PATH_PATTERN
 
 NodePath = Field(pattern=PATH_PATTERN, max_length=270, examples=["km.guandu.taihe.heping.g03"])
 Channel = Literal["app", "hotline", "grid_patrol", "probe", "visit"]
 Level = Literal[LEVELS]  # type: ignore[valid-type]
+# A photo: an http(s) link, or the URL `POST /v1/photos` answered (relative to this service).
+PhotoUrl = HttpUrl | Annotated[str, Field(pattern=URL_PATTERN, max_length=64)]
 
 
 class Strict(BaseModel):
@@ -37,7 +40,7 @@ class RaiseIssueBody(Strict):
     category: str = Field(min_length=1, max_length=64)
     channel: Channel
     location: Location | None = None
-    photos: list[HttpUrl] = Field(default_factory=list, max_length=9)
+    photos: list[PhotoUrl] = Field(default_factory=list, max_length=9)
     contact: Contact | None = None
 
 
@@ -77,7 +80,7 @@ class TriageBody(Strict):
 
 class ProgressBody(Strict):
     note: str = Field(min_length=1, max_length=2000)
-    photos: list[HttpUrl] = Field(default_factory=list, max_length=9)
+    photos: list[PhotoUrl] = Field(default_factory=list, max_length=9)
 
 
 class MergeBody(Strict):
@@ -101,7 +104,7 @@ class RetireBody(Strict):
 
 class ResolveBody(Strict):
     resolution: str = Field(min_length=1, max_length=2000)
-    evidence: list[HttpUrl] = Field(default_factory=list, max_length=9)
+    evidence: list[PhotoUrl] = Field(default_factory=list, max_length=9)
 
 
 class IssueOut(BaseModel):
