@@ -91,6 +91,10 @@ UNSCOPED = {
     "GET /v1/me/events": "the caller's own feed",
     "GET /v1/me/households": "the caller's own households",
     "GET /v1/me/nearby": "titles and places around the caller's own node",
+    "POST /v1/photos": "a photo's bytes name no node; the issue command naming its URL "
+                       "checks the scope",
+    "GET /v1/photos/{photo_id}": "an unguessable URL, for anyone signed in "
+                                 "(docs/console-issues.md, Photos)",
     "POST /v1/auth/login": "signing in", "POST /v1/auth/choose": "signing in",
     "POST /v1/auth/logout": "signing out", "POST /v1/auth/otp": "a resident's sign-in code",
     "POST /v1/auth/otp/verify": "a resident's sign-in code",
@@ -326,6 +330,8 @@ MATRIX: dict[str, dict[str, Entry]] = {
             "district", f"/v1/surveys/{m.survey}/results", None),
         "GET /v1/tiers/{path}/report": lambda m: ("district", f"/v1/tiers/{HEPING}/report",
                                                   None),
+        "GET /v1/tiers/{path}/trend": lambda m: ("district", f"/v1/tiers/{HEPING}/trend",
+                                                 None),
         "GET /v1/departments/{code}/report": lambda m: (
             "district", "/v1/departments/km-cgj/report", None),
         "GET /v1/rankings": lambda m: ("district", "/v1/rankings?parent=km.guandu", None),

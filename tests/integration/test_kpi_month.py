@@ -550,3 +550,46 @@ async def test_only_valid_rules_from_an_administrator_are_stored(settings: Setti
                           headers=ADMIN)
         assert r.status_code == 409 and "already the rules" in r.json()["detail"]
         assert count_events(settings.database_url, "evaluation") == before + 1
+
+
+def assert_same_month(got: dict[str, Any], want: dict[str, Any], where: str) -> None:
+    """Counts, rates and scores exactly; a mean of hours may differ in its last bit, as
+    PostgreSQL adds the same floats in another order when a query groups by month."""
+    assert got.keys() == want.keys(), where
+    for key, value in want.items():
+        if key.endswith("_mean") and value is not None:
+            assert got[key] == pytest.approx(value, rel=1e-12), f"{where}: {key}"
+        else:
+            assert got[key] == value, f"{where}: {key} is {got[key]}, expected {value}"
+
+
+async def test_a_trend_is_six_reports_in_one_request(settings: Settings) -> None:
+    """The dashboard's trend answers each month with the very figures and score the month's
+    own report gives, for months with facts and without, now and as of an earlier instant."""
+    await _small_month(settings)
+    street = next(iter(STREETS))
+    async with serve(create_app(settings, clock=ManualClock(SETTLED))) as api:
+        await caught_up(settings.database_url)
+        cases = [(DISTRICT, {"month": "2026-12"}), (street, {"month": "2026-11"}),
+                 (DISTRICT, {"as_of": MID_NOVEMBER.isoformat()})]
+        for path, when in cases:
+            r = await api.get(f"/v1/tiers/{path}/trend", params={**when, "months": 6},
+                              headers=DISTRICT_STAFF)
+            assert r.status_code == 200, r.text
+            trend = r.json()
+            assert len(trend["months"]) == 6 and trend["node"] == path
+            assert trend["months"][-1]["month"] == when.get("month", "2026-11")
+            with_issues = [m for m in trend["months"] if m["figures"]["issues"]]
+            assert len(with_issues) == 2  # October and November; the others are empty
+            for m in trend["months"]:
+                r = await api.get(f"/v1/tiers/{path}/report",
+                                  params={**when, "month": m["month"]}, headers=DISTRICT_STAFF)
+                assert r.status_code == 200, r.text
+                assert_same_month(m["figures"], r.json()["figures"], f"{path} {m['month']}")
+        community = bearer("community_staff", f"{street}.c1", sub="c-1")
+        refused = await api.get(f"/v1/tiers/{DISTRICT}/trend", headers=community)
+        assert refused.status_code == 403
+        too_many = await api.get(f"/v1/tiers/{DISTRICT}/trend", params={"months": 25},
+                                 headers=DISTRICT_STAFF)
+        assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == \
+            "query.months"

@@ -124,6 +124,25 @@ async def tier_report(path: Annotated[str, Path(pattern=PATH_PATTERN)], who: Cur
     return report | {"rules": when.rules}
 
 
+@router.get("/v1/tiers/{path}/trend", name="tier_trend")
+async def tier_trend(path: Annotated[str, Path(pattern=PATH_PATTERN)], who: CurrentPrincipal,
+                     pool: Pool, when: When,
+                     count: Annotated[int, Query(alias="months", ge=1, le=24,
+                                                 description="how many months, ending with "
+                                                 "`month`")] = 6) -> dict[str, Any]:
+    """A node's KPIs over its whole subtree for the `months` months up to `month`, oldest
+    first: each month's figures and score are those of its `/report`, in one request (the
+    dashboard's trend)."""
+    require_staff_over(who, path, "see the KPI trend")
+    node = await find_node(pool, TIER_TREE.schema, path)
+    if node is None:
+        raise NotFound(f"unknown tier node '{path}'")
+    span = months.ending_with(when.month, count)
+    months.require_in_range(span[0])
+    trend = await REPORTS.node_trend(pool, node, span, when.as_of, when.rules)
+    return trend | {"month": when.month, "rules": when.rules}
+
+
 @router.get("/v1/departments/{code}/report", name="department_report",
             responses=EXPORT_RESPONSES)
 async def department_report(code: str, who: CurrentPrincipal, pool: Pool, when: When,

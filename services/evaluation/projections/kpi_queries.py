@@ -10,6 +10,7 @@ ancestors array). Grouped by child, one query answers a whole ranking.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -140,8 +141,15 @@ DEPARTMENT_ZERO: Figures = {
     "report_minutes_p90": None, "evaluations": 0, "timeliness_mean": None,
     "effectiveness_mean": None, "attitude_mean": None, "evaluation_mean": None,
 }
-_NODE_PARTS = (("i", _ISSUES), ("i", _RATINGS), ("w", _SUMMONS), ("v", _EVALUATIONS),
-               ("x", _SERVICE), ("h", _WISHES), ("a", _SURVEYS))
+# Each part: the alias of its facts, the instant that dates a fact into a month (a rating
+# counts in the month its issue was raised), and the query.
+_NODE_PARTS = (("i", "raised_at", _ISSUES), ("i", "raised_at", _RATINGS),
+               ("w", "blown_at", _SUMMONS), ("v", "evaluated_at", _EVALUATIONS),
+               ("x", "served_at", _SERVICE), ("h", "posted_at", _WISHES),
+               ("a", "recorded_at", _SURVEYS))
+# The key of a trend: the Beijing calendar month of that instant (months.py; an interval
+# offset, not a zone name, so the sign means what it says and matches months.CHINA).
+_MONTH = "to_char({col} AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM')"
 # What a node's figures keep of each part (a department's keep their own).
 _NODE_DROPS = {"report_minutes_mean", "report_minutes_p90", "evaluation_mean"}
 
@@ -155,14 +163,33 @@ async def node_figures(db: asyncpg.Pool | asyncpg.Connection, schema: str, under
                        by_child: bool) -> dict[str, Figures]:
     """Raw figures of `under`'s subtree (one entry, keyed `under`), or of each child of it
     that has any fact (keyed by the child's path)."""
-    start, end = month
+    return await _node_parts(db, schema, under, month, as_of,
+                             key=lambda alias, _: (_CHILD if by_child else _SELF).format(
+                                 col=f"{alias}.node"),
+                             under_sql=_UNDER_CHILD if by_child else _UNDER_SELF)
+
+
+async def node_figures_by_month(db: asyncpg.Pool | asyncpg.Connection, schema: str,
+                                under: str, span: tuple[datetime, datetime],
+                                as_of: datetime) -> dict[str, Figures]:
+    """Raw figures of `under`'s subtree for each month of `span` that has any fact, keyed
+    "YYYY-MM": the same numbers `node_figures` gives month by month, in one pass per part
+    (a dashboard's trend)."""
+    return await _node_parts(db, schema, under, span, as_of,
+                             key=lambda alias, dated: _MONTH.format(col=f"{alias}.{dated}"),
+                             under_sql=_UNDER_SELF)
+
+
+async def _node_parts(db: asyncpg.Pool | asyncpg.Connection, schema: str, under: str,
+                      span: tuple[datetime, datetime], as_of: datetime, *,
+                      key: Callable[[str, str], str], under_sql: str) -> dict[str, Figures]:
+    start, end = span
     args = (under, start, end, as_of, subtree_like(under))
     out: dict[str, Figures] = {}
-    for alias, sql in _NODE_PARTS:
-        col = f"{alias}.node"
-        key = (_CHILD if by_child else _SELF).format(col=col)
-        under_sql = (_UNDER_CHILD if by_child else _UNDER_SELF).format(col=col)
-        for row in await db.fetch(sql.format(s=f'"{schema}"', key=key, under=under_sql), *args):
+    for alias, dated, sql in _NODE_PARTS:
+        query = sql.format(s=f'"{schema}"', key=key(alias, dated),
+                           under=under_sql.format(col=f"{alias}.node"))
+        for row in await db.fetch(query, *args):
             figures = out.setdefault(row["key"], dict(NODE_ZERO))
             figures.update({k: v for k, v in _plain(row).items() if k not in _NODE_DROPS})
     return out

@@ -20,6 +20,7 @@ from services.evaluation.projections.kpi_queries import (
     department_figures,
     department_names,
     node_figures,
+    node_figures_by_month,
 )
 from shared.projections.tier_tree import children_of
 
@@ -51,6 +52,19 @@ class KpiReports:
             "month": month, "as_of": as_of.isoformat(),
             "figures": self._scored_node(own.get(node["path"], NODE_ZERO), rules),
             "children": await self._children(db, node["path"], None, bounds, as_of, rules),
+        }
+
+    async def node_trend(self, db: Db, node: dict[str, Any], span: list[str],
+                         as_of: datetime, rules: Rules) -> dict[str, Any]:
+        """A node's figures for each month of `span` (oldest first), as `node_report` gives
+        them month by month, counted in one pass over the whole span."""
+        start, end = months.bounds(span[0])[0], months.bounds(span[-1])[1]
+        raw = await node_figures_by_month(db, self.facts, node["path"], (start, end), as_of)
+        return {
+            "node": node["path"], "name": node["name"], "level": node["level"],
+            "as_of": as_of.isoformat(),
+            "months": [{"month": m, "figures": self._scored_node(raw.get(m, NODE_ZERO), rules)}
+                       for m in span],
         }
 
     async def _children(self, db: Db, parent: str, level: str | None,
