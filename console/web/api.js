@@ -26,16 +26,20 @@ export function url(service, path, params) {
   return `/api/${service}${path}${query(params)}`;
 }
 
-// opts: {method, body, params, idempotencyKey, raw}
+// opts: {method, body, file, params, idempotencyKey, raw}; `file` (a Blob) is sent as the
+// body itself, with its own type (a photo upload), instead of a JSON `body`.
 export async function api(service, path, opts = {}) {
-  const method = opts.method || (opts.body !== undefined ? 'POST' : 'GET');
+  const sends = opts.body !== undefined || opts.file !== undefined;
+  const method = opts.method || (sends ? 'POST' : 'GET');
   const headers = { Accept: 'application/json' };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.file !== undefined) headers['Content-Type'] = opts.file.type || 'application/octet-stream';
   if (method !== 'GET' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
   if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
   const response = await fetch(url(service, path, opts.params), {
     method, headers, credentials: 'same-origin',
-    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+    body: opts.file !== undefined ? opts.file
+      : opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
   });
   if (opts.raw) return response;
   const type = response.headers.get('Content-Type') || '';

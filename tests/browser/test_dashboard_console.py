@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -47,9 +48,15 @@ def test_a_district_dashboard_shows_the_apis_numbers(console: RunningPlatform, p
                     lambda c: c["total"] >= 5, timeout=60)
 
     page: Page = page_as("district_staff", DISTRICT)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
     page.goto(f"/dashboard/{DISTRICT}")
     expect(page.locator("#node-name")).to_contain_text("崇安")
     expect(page.locator("#trend svg")).to_be_attached()  # ECharts drew, from local files
+    # The six-month trend is one call, not six reports (docs/benchmarks.md).
+    paths = [urlsplit(u).path for u in asked]
+    assert paths.count(f"/api/evaluation/v1/tiers/{DISTRICT}/trend") == 1
+    assert paths.count(f"/api/evaluation/v1/tiers/{DISTRICT}/report") == 1
     shot(page, "leader-dashboard")
     api = httpx.get(report_url, headers=leader).json()
     figures = api["figures"]

@@ -14,7 +14,7 @@ addMessages({
     'hd.inbox': '待办', 'hd.scope': '范围', 'hd.count': '共 {n} 件，超时 {o} 件',
     'hd.ack': '受理', 'hd.assign': '派单', 'hd.progress': '进展', 'hd.resolve': '办结',
     'hd.kind': '承办方类型', 'hd.who_id': '承办方编号', 'hd.who_name': '承办方名称',
-    'hd.resolution': '办理结果', 'hd.evidence': '佐证照片链接（每行一个）', 'hd.acked': '已受理',
+    'hd.resolution': '办理结果', 'hd.evidence': '佐证照片', 'hd.acked': '已受理',
     'hd.assigned': '已派单', 'hd.noted': '进展已记录', 'hd.resolved': '已办结',
     'hd.actions': '办理', 'hd.close': '结案', 'hd.closed': '已结案',
     'kind.grid_worker': '网格员', 'kind.building_head': '楼栋长', 'kind.compound_head': '小区长',
@@ -26,7 +26,7 @@ addMessages({
     'hd.ack': 'Acknowledge', 'hd.assign': 'Assign', 'hd.progress': 'Progress',
     'hd.resolve': 'Resolve', 'hd.kind': 'Assignee kind', 'hd.who_id': 'Assignee id',
     'hd.who_name': 'Assignee name', 'hd.resolution': 'Resolution',
-    'hd.evidence': 'Evidence photo links (one per line)', 'hd.acked': 'Acknowledged',
+    'hd.evidence': 'Evidence photos', 'hd.acked': 'Acknowledged',
     'hd.assigned': 'Assigned', 'hd.noted': 'Progress noted', 'hd.resolved': 'Resolved',
     'hd.actions': 'Handle', 'hd.close': 'Close', 'hd.closed': 'Closed',
     'kind.grid_worker': 'Grid worker', 'kind.building_head': 'Building head',
@@ -105,12 +105,12 @@ export function handlerActions(issue, reload) {
       note: v.note || '' }), t('hd.assigned')));
     forms.push(actionForm('progress-form', t('hd.progress'), [
       field(t('is.note'), h('textarea', { name: 'note', required: true, maxlength: 2000 })),
-      field(t('is.photo_urls'), photoInput())],
+      photoInput()],
     (v) => post('progress', { note: v.note, photos: photoList(v.photos) }), t('hd.noted')));
     forms.push(actionForm('resolve-form', t('hd.resolve'), [
       field(t('hd.resolution'), h('textarea', { name: 'resolution', required: true,
         maxlength: 2000 })),
-      field(t('hd.evidence'), photoInput('evidence'))],
+      photoInput('evidence', t('hd.evidence'))],
     (v) => post('resolve', { resolution: v.resolution, evidence: photoList(v.evidence) }),
     t('hd.resolved')));
   }

@@ -1,9 +1,9 @@
 // Pieces the issue screens share (resident, handler, community, the detail page): status and
 // category names, the deadline an issue races next, photo links, a timeline. Not a screen
 // itself, so it is imported by those modules rather than listed in index.js.
-import { api } from '../api.js';
+import { api, url } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, badge, fmtTime, ticking } from '../ui.js';
+import { h, badge, fmtTime, ticking, toast } from '../ui.js';
 
 addMessages({
   zh: {
@@ -13,8 +13,9 @@ addMessages({
     'is.deadline': '时限', 'is.raised_at': '提出时间', 'is.open': '查看', 'is.photos': '照片',
     'is.timeline': '办理经过', 'is.description': '描述', 'is.contact': '联系方式',
     'is.handling': '承办单位', 'is.level': '分派层级', 'is.assignee': '承办人', 'is.resolution': '办理结果',
-    'is.ack_by': '受理时限', 'is.resolve_by': '办结时限', 'is.photo_urls': '照片链接（每行一个）',
+    'is.ack_by': '受理时限', 'is.resolve_by': '办结时限', 'is.photo_urls': '已上传的照片及照片链接（每行一个）',
     'is.note': '说明', 'is.by': '经办', 'is.location': '地点', 'is.cosigners': '附议',
+    'is.take_photo': '拍照或选择照片', 'is.uploading': '正在上传照片…', 'is.uploaded': '照片已上传',
     'ev.raised': '提出', 'ev.triaged': '分派', 'ev.classified': '改类别', 'ev.acknowledged': '受理',
     'ev.assigned': '派单', 'ev.progress_noted': '进展', 'ev.resolved': '办结', 'ev.reopened': '重办',
     'ev.escalated': '上报', 'ev.supervised': '督办', 'ev.whistled': '吹哨', 'ev.merged': '合并',
@@ -29,8 +30,10 @@ addMessages({
     'is.photos': 'Photos', 'is.timeline': 'Timeline', 'is.description': 'Description',
     'is.contact': 'Contact', 'is.handling': 'Handled at', 'is.level': 'Level routed to', 'is.assignee': 'Assignee',
     'is.resolution': 'Resolution', 'is.ack_by': 'Acknowledge by', 'is.resolve_by': 'Resolve by',
-    'is.photo_urls': 'Photo links (one per line)', 'is.note': 'Note', 'is.by': 'By',
+    'is.photo_urls': 'Uploaded photos and photo links (one a line)', 'is.note': 'Note', 'is.by': 'By',
     'is.location': 'Location', 'is.cosigners': 'Me too',
+    'is.take_photo': 'Take or choose photos', 'is.uploading': 'Uploading photos…',
+    'is.uploaded': 'Photo uploaded',
     'ev.raised': 'Raised', 'ev.triaged': 'Routed', 'ev.classified': 'Recategorised',
     'ev.acknowledged': 'Acknowledged', 'ev.assigned': 'Assigned', 'ev.progress_noted': 'Progress',
     'ev.resolved': 'Resolved', 'ev.reopened': 'Reopened', 'ev.escalated': 'Escalated',
@@ -87,16 +90,75 @@ export function byDeadline(a, b) {
   return new Date(da) - new Date(db);
 }
 
-// Photos are links the services accept (http/https URLs); no upload store exists yet.
-export function photoLinks(urls) {
-  const safe = (urls || []).filter((u) => /^https?:\/\//i.test(u));
-  if (!safe.length) return null;
-  return h('ul', { class: 'photos' }, safe.map((u, i) => h('li', {},
-    h('a', { href: u, target: '_blank', rel: 'noopener noreferrer' }, `${t('is.photos')} ${i + 1}`))));
+// A photo is an http(s) link, or the URL the issues service answered an upload with
+// (`/v1/photos/<id>`, relative to that service: the console reaches it under /api/issues).
+const UPLOADED = /^\/v1\/photos\/[A-Za-z0-9_-]{32}$/;
+const MAX_BYTES = 5 * 1024 * 1024; // the service refuses more (413)
+const LONG_SIDE = 2048; // a photo over the limit is redrawn this large, as a JPEG
+
+export function photoSrc(u) {
+  return UPLOADED.test(u) ? url('issues', u) : null;
 }
 
-export function photoInput(name = 'photos') {
-  return h('textarea', { name, rows: 2, placeholder: 'https://…' });
+// Uploaded photos as thumbnails opening the full image; links as links (the page may load
+// images from its own origin only, so a stranger's server never learns who looked).
+export function photoLinks(urls) {
+  const shown = (urls || []).filter((u) => UPLOADED.test(u) || /^https?:\/\//i.test(u));
+  if (!shown.length) return null;
+  return h('ul', { class: 'photos' }, shown.map((u, i) => {
+    const src = photoSrc(u);
+    return h('li', {}, h('a', { href: src || u, target: '_blank', rel: 'noopener noreferrer' },
+      src ? h('img', { class: 'thumb', src, alt: `${t('is.photos')} ${i + 1}`, loading: 'lazy' })
+        : `${t('is.photos')} ${i + 1}`));
+  }));
+}
+
+// A phone's photo may be larger than the service takes: redraw it smaller as a JPEG.
+async function fitted(file) {
+  if (file.size <= MAX_BYTES || !window.createImageBitmap) return file;
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = h('canvas', { width: Math.round(bitmap.width * scale),
+    height: Math.round(bitmap.height * scale) });
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return new Promise((done) => { canvas.toBlob((b) => done(b || file), 'image/jpeg', 0.85); });
+}
+
+// The photo field of a form: the camera (or the gallery) on a phone, each photo uploaded as
+// soon as it is picked and its URL added, one a line, to the field `name`, where links may
+// be typed too; the form's submit waits while an upload runs (the button is disabled).
+export function photoInput(name = 'photos', label = t('is.photos')) {
+  const links = h('textarea', { name, rows: 2, placeholder: 'https://…' });
+  const thumbs = h('div', { class: 'thumbs' });
+  const status = h('span', { class: 'muted upload-status', role: 'status' });
+  const picker = h('input', { type: 'file', accept: 'image/*', capture: 'environment',
+    multiple: true, class: 'photo-file', 'aria-label': t('is.take_photo'),
+    onchange: async () => {
+      const submit = picker.form?.querySelector('button[type=submit]');
+      const files = [...picker.files];
+      picker.disabled = true;
+      if (submit) submit.disabled = true;
+      status.textContent = t('is.uploading');
+      try {
+        for (const file of files) {
+          const photo = await api('issues', '/v1/photos', { file: await fitted(file) });
+          links.value = [links.value.trim(), photo.url].filter(Boolean).join('\n');
+          thumbs.append(h('img', { class: 'thumb', src: photoSrc(photo.url),
+            alt: file.name, 'data-url': photo.url }));
+        }
+        status.textContent = t('is.uploaded');
+      } catch (err) {
+        status.textContent = '';
+        toast(err.message || String(err), 'error');
+      } finally {
+        picker.value = '';
+        picker.disabled = false;
+        if (submit) submit.disabled = false;
+      }
+    } });
+  return h('div', { class: 'field photo-input', 'data-field': name }, h('span', {}, label),
+    h('label', { class: 'photo-pick' }, `${t('is.take_photo')} `, picker), thumbs, status,
+    h('label', { class: 'field' }, h('span', { class: 'muted' }, t('is.photo_urls')), links));
 }
 
 export function photoList(text) {

@@ -132,7 +132,7 @@ route({
     field(t('is.category'), categorySelect(tree)),
     field(t('res.what'), h('input', { name: 'title', maxlength: 100, required: true })),
     field(t('res.detail'), h('textarea', { name: 'description', maxlength: 4000 })),
-    field(t('is.photo_urls'), photoInput()),
+    photoInput(),
     locationFields(),
     h('div', { class: 'row' }, field(t('res.contact_name'), h('input', { name: 'contact_name',
       maxlength: 50, autocomplete: 'name' })), field(t('res.contact_phone'), h('input', {
