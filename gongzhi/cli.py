@@ -6,6 +6,7 @@
   gongzhi seed      (re)seed the demo city
   gongzhi rebuild   rebuild a projection from position zero and swap it in
   gongzhi subscribe print the whistle events that concern a department, from Kafka
+  gongzhi asyncapi  print the AsyncAPI 3 document of every public event
   gongzhi pg        start or stop the embedded PostgreSQL server
 """
 
@@ -247,6 +248,25 @@ def subscribe(
     from gongzhi.subscribe import run
 
     run(bootstrap, namespace, department, max_events, from_beginning)
+
+
+@app.command()
+def asyncapi(
+    service: Annotated[list[str] | None, typer.Option(
+        help="only this service's channels (repeatable); all by default")] = None,
+    namespace: Annotated[str, typer.Option(help="the topics' prefix")] = "gongzhi",
+    bootstrap: Annotated[str, typer.Option(help="the Kafka server named")] = "127.0.0.1:9092",
+    output: Annotated[Path | None, typer.Option(help="write it here instead of stdout")] = None,
+) -> None:
+    """The AsyncAPI 3 document of the events, from the contracts (docs/asyncapi.md). With the
+    defaults it is docs/asyncapi.json: `gongzhi asyncapi --output docs/asyncapi.json`."""
+    from contracts.asyncapi import document, render
+
+    text = render(document(services=service or None, namespace=namespace, bootstrap=bootstrap))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @app.command()

@@ -170,9 +170,11 @@ def create_service_app(
     swagger_ui_dir: Path = SWAGGER_UI_DIR,
     request_deadline: float = 4.0,
     deadlines: dict[str, float] | None = None,
+    asyncapi: Callable[[str], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """`request_deadline`: seconds a request may take before its response starts (then 503);
-    `deadlines` gives slow paths (bulk imports) more."""
+    `deadlines` gives slow paths (bulk imports) more. `asyncapi(host)`: the AsyncAPI document
+    of the service's events, served at /asyncapi.json (`host` is where it was asked)."""
     app = FastAPI(
         title=f"Gongzhi {service}",
         description=description,
@@ -207,6 +209,8 @@ def create_service_app(
                   department=who.department, csrf=who.csrf)
 
     _offline_docs(app, swagger_ui_dir)
+    if asyncapi is not None:
+        _asyncapi_route(app, asyncapi)
     for router in routers:
         app.include_router(router)
     app.openapi = lambda: with_problems(app)  # type: ignore[method-assign]
@@ -231,6 +235,14 @@ def _offline_docs(app: FastAPI, assets: Path) -> None:
             # Swagger UI would otherwise ask validator.swagger.io about the spec.
             swagger_ui_parameters={"validatorUrl": None},
         )
+
+
+def _asyncapi_route(app: FastAPI, asyncapi: Callable[[str], dict[str, Any]]) -> None:
+    """Beside /openapi.json and as public: what the service publishes (docs/asyncapi.md)."""
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_document(request: Request) -> JSONResponse:
+        return JSONResponse(asyncapi(request.url.netloc))
 
 
 class Me(BaseModel):

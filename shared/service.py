@@ -7,6 +7,7 @@ and closes them in reverse. No I/O happens until the ASGI server starts the app.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -99,9 +100,25 @@ def build_service(
         body_limits=body_limits or {},
         request_deadline=settings.request_deadline_seconds,
         deadlines=deadlines,
+        asyncapi=_asyncapi(service, settings),
     )
     telemetry.instrument(app)
     return app
+
+
+def _asyncapi(service: str, settings: Settings) -> Callable[[str], dict[str, Any]]:
+    """The service's own channels (its topic, its dead letters; the grid's also the
+    department webhooks and stream, served from the host it was asked at), made once per
+    host: the contracts do not change while the service runs."""
+
+    @functools.lru_cache(maxsize=4)
+    def build(host: str) -> dict[str, Any]:
+        from contracts.asyncapi import document  # the registry, imported on first ask
+
+        return document(services=[service], namespace=settings.kafka_namespace,
+                        bootstrap=settings.kafka_bootstrap, grid_http=host)
+
+    return build
 
 
 def _relay(service: str, settings: Settings, url: str) -> Relay | None:

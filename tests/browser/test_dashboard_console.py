@@ -115,6 +115,10 @@ def test_an_operator_sees_each_services_read_models(console: RunningPlatform, pa
         shot(page, f"operators-{service}")
     page.goto("/operators/grid")
     expect(page.get_by_role("heading", name=re.compile("Webhook"))).to_be_visible()
+    asyncapi = page.locator("#api-documents a[data-doc=asyncapi]")
+    expect(asyncapi).to_have_attribute("href", "/api/grid/asyncapi.json")
+    document = httpx.get(console.url("console") + "/api/grid/asyncapi.json").json()  # public
+    assert document["channels"]["grid"]["address"].endswith(".grid")
 
 
 def test_a_community_worker_cannot_see_the_district_dashboard(page_as) -> None:

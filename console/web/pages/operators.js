@@ -16,6 +16,7 @@ addMessages({
     'ops.error': '错误', 'ops.replay': '重放', 'ops.down': '无响应', 'ops.stream': '来源',
     'ops.schema': '读模型', 'ops.type': '事件类型', 'ops.at': '时间', 'ops.attempts': '尝试次数',
     'ops.next': '下次重试', 'ops.department': '部门', 'ops.replayed': '已重放',
+    'ops.apis': '接口文档', 'ops.openapi': 'HTTP 接口 (OpenAPI)', 'ops.asyncapi': '事件 (AsyncAPI)',
   },
   en: {
     'ops.title': 'Operations', 'ops.health': 'Health', 'ops.models': 'Read models',
@@ -25,7 +26,8 @@ addMessages({
     'ops.replay': 'Replay', 'ops.down': 'not answering', 'ops.stream': 'Stream',
     'ops.schema': 'Read model', 'ops.type': 'Event type', 'ops.at': 'At',
     'ops.attempts': 'Attempts', 'ops.next': 'Next attempt', 'ops.department': 'Department',
-    'ops.replayed': 'Replayed',
+    'ops.replayed': 'Replayed', 'ops.apis': 'API documents', 'ops.openapi': 'HTTP API (OpenAPI)',
+    'ops.asyncapi': 'Events (AsyncAPI)',
   },
 });
 
@@ -61,6 +63,16 @@ function hooks(status) {
     traceLink(status.tracing_ui, d.trace_id)], { id: 'failing-hooks' });
 }
 
+// What the service answers (OpenAPI) and what it publishes (AsyncAPI: its Kafka topic, and
+// on grid the departments' webhooks and stream; docs/asyncapi.md), through the console.
+function apiDocuments(service) {
+  return h('p', { id: 'api-documents' },
+    h('a', { href: `/api/${service}/openapi.json`, target: '_blank', 'data-doc': 'openapi' },
+      t('ops.openapi')), ' · ',
+    h('a', { href: `/api/${service}/asyncapi.json`, target: '_blank', 'data-doc': 'asyncapi' },
+      t('ops.asyncapi')));
+}
+
 function draw(root, service, status) {
   const relay = status.relay;
   clear(root,
@@ -73,7 +85,8 @@ function draw(root, service, status) {
     section(t('ops.dead'), deadLetters(service, status)),
     relay ? section(t('ops.relay'), h('p', { id: 'relay' }, `${relay.topic}: ${relay.position}`
       + ` / ${relay.head} (${t('ops.lag')} ${relay.lag_events})`)) : null,
-    'failing_webhook_deliveries' in status ? section(t('ops.hooks'), hooks(status)) : null);
+    'failing_webhook_deliveries' in status ? section(t('ops.hooks'), hooks(status)) : null,
+    section(t('ops.apis'), apiDocuments(service)));
 }
 
 async function render(root, params) {
