@@ -6,7 +6,9 @@ and its NOTIFY channel `<service>_events`: the embedded transport follows exactl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -21,6 +23,13 @@ from shared.db import bound_store_pool, ensure_schema, eventsourcing_env
 from shared.errors import Conflict
 
 A = TypeVar("A", bound=Application)
+
+# While a reaction runs, its commands' new events are held here instead of stored: the
+# reaction stores them itself, in the transaction that also records its position
+# (shared/reactions.py). A context variable, so only the reaction's own calls (and the
+# worker threads they run in, which copy the context) are affected, not concurrent requests.
+_held: ContextVar[list[tuple[ServiceApplication, list[Any]]] | None] = ContextVar(
+    "gongzhi_held_events", default=None)
 Ag = TypeVar("Ag")
 R = TypeVar("R")
 
@@ -46,6 +55,9 @@ class ServiceApplication(Application[UUID]):
             elif obj is not None:
                 events.extend(obj.collect_events())
         if not events:
+            return []
+        if (held := _held.get()) is not None:
+            held.append((self, events))
             return []
         with telemetry.span(f"{self.name} store append", events=len(events)):
             return self.writer.submit(events)
@@ -88,12 +100,30 @@ class ServiceApplication(Application[UUID]):
             return None
         return found if self.done_before(found) else None
 
+    def take_snapshot(self, *args: Any, **kwargs: Any) -> None:
+        """A snapshot of events still held for a reaction's transaction cannot be taken
+        yet (they are not stored); a snapshot is only a cache, the next one will do."""
+        if _held.get() is None:
+            super().take_snapshot(*args, **kwargs)
+
     def _save_events(self, events: list[Any]) -> Any:
         return super().save(*events)
 
     def close(self) -> None:
         self.writer.stop()
         super().close()
+
+
+@contextmanager
+def holding_events() -> Iterator[list[tuple[ServiceApplication, list[Any]]]]:
+    """Within the block, saves hold their events (with the application that made them) in
+    the list yielded, rather than store them."""
+    held: list[tuple[ServiceApplication, list[Any]]] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
 
 
 def _one_attempt(recorder: Any, *methods: str) -> None:

@@ -40,14 +40,15 @@ def build_service(
     application_kwargs: Callable[[Settings], dict[str, Any]] = lambda _: {},
     body_limits: dict[str, int] | None = None,
     deadlines: dict[str, float] | None = None,
-    policies: Callable[[Any], Sequence[Projection]] = lambda _: (),
+    reactions: Callable[[Any], Sequence[Projection]] = lambda _: (),
     background: Callable[[FastAPI], Sequence[tuple[str, Callable[[], Awaitable[None]]]]] = (
         lambda _: ()),
     ops_extra: ops.Extra | None = None,
     setup: Callable[[FastAPI], Awaitable[None]] | None = None,
 ) -> FastAPI:
-    """`projections` build read models; `policies(application)` react to other services'
-    events with commands on this service's application; `background(app)` names long-running
+    """`projections` build read models; `reactions(application)` answer events with
+    commands on this service's application (a service's `REACTIONS.projections`,
+    shared/reactions.py); `background(app)` names long-running
     steps (watchers, senders) to keep alive. All start with the app and stop with it.
     `setup(app)` runs once the pool is open, before any request: tables a service keeps
     outside its event store and read models (grid's sign-in state).
@@ -72,7 +73,7 @@ def build_service(
         tasks = [asyncio.create_task(relay.run(), name=f"relay:{service}")] if relay else []
         try:
             async with running(
-                [*projections, *policies(app.state.application)], app.state.pool,
+                [*projections, *reactions(app.state.application)], app.state.pool,
                 lambda schema: consumers_for(settings, url, group=schema),
                 dead_letter_after=settings.dead_letter_after,
                 patience=settings.reaction_patience_seconds,

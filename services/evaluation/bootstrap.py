@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.evaluation.api import ROUTERS
 from services.evaluation.application import EvaluationApplication
 from services.evaluation.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
+from services.evaluation.reactions import REACTIONS
 from shared.clock import Clock
 from shared.service import build_service
 from shared.settings import Settings
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         application=EvaluationApplication,
         projections=PROJECTIONS,
         vouch=Vouch(TIER_TREE.schema, DEPARTMENTS.schema),
+        reactions=REACTIONS.projections,
         routers=ROUTERS,
         application_kwargs=lambda s: {"clock": clock},
     )

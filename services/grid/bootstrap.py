@@ -15,11 +15,12 @@ from services.grid.api.signin import router as signin_router
 from services.grid.api.whistles import router as whistles_router
 from services.grid.application import GridApplication
 from services.grid.projections import PROJECTIONS, TIER_TREE, WHISTLES
+from services.grid.reactions import REACTIONS
 from services.grid.signin import store as signin_store
 from services.grid.signin.codes import CodeSender, load_sender
 from services.grid.watcher import check_once
 from services.grid.webhook_urls import allow_list
-from services.grid.webhooks import WEBHOOKS, WebhookSender, failing_deliveries
+from services.grid.webhooks import WebhookSender, failing_deliveries
 from shared.clock import Clock
 from shared.sealing import Sealer
 from shared.service import build_service
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         application=GridApplication,
         projections=PROJECTIONS,
         vouch=Vouch(TIER_TREE.schema, WHISTLES.schema),  # grid's own departments
-        policies=lambda _: [WEBHOOKS],
+        reactions=REACTIONS.projections,
         routers=[nodes_router, whistles_router, departments_router, patrols_router,
                  people_router, households_router, party_router, signin_people_router,
                  signin_router],

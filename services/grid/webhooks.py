@@ -1,7 +1,7 @@
 """Webhooks: each whistle event concerning a department is POSTed, signed, to every URL the
 department registered, retried with backoff for a day, and logged.
 
-Two halves. The dispatcher is a policy on grid's own stream: in the same transaction as its
+Two halves. The dispatcher is a reaction on grid's own stream: in the same transaction as its
 position it enqueues one delivery per (hook, event), so an event is queued exactly once.
 The sender claims due deliveries with a lease (a sender that dies mid-POST leaves the row
 due again once the lease runs out) and POSTs the structured CloudEvent with a signature:
@@ -30,7 +30,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -38,12 +38,12 @@ import asyncpg
 import httpx
 from starlette.concurrency import run_in_threadpool
 
-from services.grid.projections.whistles import BLOWN, _public, concerned
+from services.grid.projections.whistles import BLOWN, WHISTLE_EVENTS, _public, concerned
 from services.grid.webhook_urls import Refused, pinned, require_public_now
 from shared import telemetry
 from shared.bus.envelope import Envelope
 from shared.clock import Clock, SystemClock
-from shared.projections.projection import Projection
+from shared.reactions import Reacting, Reaction
 
 log = logging.getLogger("gongzhi.grid.webhooks")
 REGISTERED = "gongzhi.department.webhook_registered.v1"
@@ -77,74 +77,83 @@ def verify(secret: str, body: bytes, header: str, tolerance_seconds: int = 300) 
     return hmac.compare_digest(sign(secret, body, t), header)
 
 
-class WebhookDispatcher(Projection):
-    schema = "grid_webhooks"
-    streams = ("grid",)
-    ddl = """
-    CREATE TABLE IF NOT EXISTS {schema}.hooks (
-        hook_id text PRIMARY KEY,
-        department text NOT NULL,
-        url text NOT NULL,
-        removed boolean NOT NULL DEFAULT false
-    );
-    CREATE TABLE IF NOT EXISTS {schema}.summoned (
-        whistle_id uuid PRIMARY KEY,
-        departments text[] NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS {schema}.deliveries (
-        id bigserial PRIMARY KEY,
-        hook_id text NOT NULL,
-        department text NOT NULL,
-        url text NOT NULL,
-        event_id text NOT NULL,
-        type text NOT NULL,
-        body text NOT NULL,
-        status text NOT NULL DEFAULT 'pending',
-        attempts int NOT NULL DEFAULT 0,
-        next_attempt_at timestamptz NOT NULL DEFAULT now(),
-        last_status int,
-        last_error text,
-        delivered_at timestamptz,
-        UNIQUE (hook_id, event_id)
-    );
-    CREATE INDEX IF NOT EXISTS deliveries_due ON {schema}.deliveries (next_attempt_at)
-        WHERE status = 'pending';
-    -- when the event was queued: retries stop RETRY_FOR after it
-    ALTER TABLE {schema}.deliveries ADD COLUMN IF NOT EXISTS
-        created_at timestamptz NOT NULL DEFAULT now();
-    """
+DDL = """
+CREATE TABLE IF NOT EXISTS {schema}.hooks (
+    hook_id text PRIMARY KEY,
+    department text NOT NULL,
+    url text NOT NULL,
+    removed boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS {schema}.summoned (
+    whistle_id uuid PRIMARY KEY,
+    departments text[] NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {schema}.deliveries (
+    id bigserial PRIMARY KEY,
+    hook_id text NOT NULL,
+    department text NOT NULL,
+    url text NOT NULL,
+    event_id text NOT NULL,
+    type text NOT NULL,
+    body text NOT NULL,
+    status text NOT NULL DEFAULT 'pending',
+    attempts int NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_status int,
+    last_error text,
+    delivered_at timestamptz,
+    UNIQUE (hook_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON {schema}.deliveries (next_attempt_at)
+    WHERE status = 'pending';
+-- when the event was queued: retries stop RETRY_FOR after it
+ALTER TABLE {schema}.deliveries ADD COLUMN IF NOT EXISTS
+    created_at timestamptz NOT NULL DEFAULT now();
+"""
 
-    async def apply(
-        self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
-    ) -> None:
-        for e in events:
-            d = e.data
-            if e.type == REGISTERED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.hooks VALUES ($1, $2, $3) "
-                    f"ON CONFLICT (hook_id) DO NOTHING", d["hook_id"], d["department"], d["url"])
-            elif e.type == REMOVED:
-                await conn.execute(
-                    f"UPDATE {schema}.hooks SET removed = true WHERE hook_id = $1", d["hook_id"])
-                # Its pending retries go with it: nothing is sent to a hook that is gone.
-                await conn.execute(
-                    f"UPDATE {schema}.deliveries SET status = 'cancelled', "
-                    f"last_error = 'webhook removed' WHERE hook_id = $1 AND status = 'pending'",
-                    d["hook_id"])
-            elif e.type.startswith("gongzhi.whistle."):
-                if e.type == BLOWN:
-                    await conn.execute(
-                        f"INSERT INTO {schema}.summoned VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        e.subject, d["departments"])
-                summoned = await conn.fetchval(
-                    f"SELECT departments FROM {schema}.summoned WHERE whistle_id = $1",
-                    e.subject) or []
-                await conn.execute(
-                    f"INSERT INTO {schema}.deliveries (hook_id, department, url, event_id, type,"
-                    f" body) SELECT hook_id, department, url, $2, $3, $4 FROM {schema}.hooks "
-                    f"WHERE department = ANY($1::text[]) AND NOT removed "
-                    f"ON CONFLICT (hook_id, event_id) DO NOTHING",
-                    concerned(e, summoned), e.id, e.type, _public(e))
+
+async def register_hook(r: Reacting, e: Envelope) -> None:
+    """The department's new webhook receives its whistle events from now on."""
+    d = e.data
+    await r.conn.execute(
+        f"INSERT INTO {r.schema}.hooks VALUES ($1, $2, $3) ON CONFLICT (hook_id) DO NOTHING",
+        d["hook_id"], d["department"], d["url"])
+
+
+async def remove_hook(r: Reacting, e: Envelope) -> None:
+    """The webhook receives nothing more; its pending retries are cancelled."""
+    hook_id = e.data["hook_id"]
+    await r.conn.execute(
+        f"UPDATE {r.schema}.hooks SET removed = true WHERE hook_id = $1", hook_id)
+    # Its pending retries go with it: nothing is sent to a hook that is gone.
+    await r.conn.execute(
+        f"UPDATE {r.schema}.deliveries SET status = 'cancelled', "
+        f"last_error = 'webhook removed' WHERE hook_id = $1 AND status = 'pending'", hook_id)
+
+
+async def enqueue_deliveries(r: Reacting, e: Envelope) -> None:
+    """One delivery per webhook of each department the whistle event concerns, sent by the
+    webhook sender."""
+    if e.type == BLOWN:
+        await r.conn.execute(
+            f"INSERT INTO {r.schema}.summoned VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            e.subject, e.data["departments"])
+    summoned = await r.conn.fetchval(
+        f"SELECT departments FROM {r.schema}.summoned WHERE whistle_id = $1", e.subject) or []
+    await r.conn.execute(
+        f"INSERT INTO {r.schema}.deliveries (hook_id, department, url, event_id, type, body) "
+        f"SELECT hook_id, department, url, $2, $3, $4 FROM {r.schema}.hooks "
+        f"WHERE department = ANY($1::text[]) AND NOT removed "
+        f"ON CONFLICT (hook_id, event_id) DO NOTHING",
+        concerned(e, summoned), e.id, e.type, _public(e))
+
+
+# The dispatcher: a reaction on grid's own stream that keeps only tables of its own.
+DISPATCH = Reaction("grid_webhooks", "grid", {
+    REGISTERED: register_hook,
+    REMOVED: remove_hook,
+    **dict.fromkeys(WHISTLE_EVENTS, enqueue_deliveries),
+}, ddl=DDL)
 
 
 class WebhookSender:
@@ -161,7 +170,7 @@ class WebhookSender:
         self.timeout = timeout
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock or SystemClock()
-        self.q = f'"{WebhookDispatcher.schema}"'
+        self.q = f'"{DISPATCH.schema}"'
 
     async def send_due(self, client: httpx.AsyncClient, limit: int = 20) -> int:
         now = self.clock.now()
@@ -231,14 +240,14 @@ class WebhookSender:
                     await asyncio.sleep(every_seconds)
 
 
-WEBHOOKS = WebhookDispatcher()
+WEBHOOKS = DISPATCH.bind()  # runs without commands: no application
 
 
 async def failing_deliveries(pool: asyncpg.Pool, limit: int = 50) -> dict[str, Any]:
     """For operators: deliveries that have failed at least once and are not delivered."""
     rows = await pool.fetch(
         f"SELECT id, department, url, type, status, attempts, next_attempt_at, last_status, "
-        f"last_error, body FROM {WebhookDispatcher.schema}.deliveries "
+        f"last_error, body FROM {DISPATCH.schema}.deliveries "
         f"WHERE status <> 'delivered' AND attempts > 0 ORDER BY id DESC LIMIT $1", limit)
     out = []
     for r in rows:

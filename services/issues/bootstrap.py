@@ -16,8 +16,8 @@ from services.issues.api.search import router as search_router
 from services.issues.api.tiers import router as tiers_router
 from services.issues.application import IssuesApplication
 from services.issues.photos import store as photo_store
-from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
 from services.issues.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
+from services.issues.reactions import REACTIONS
 from services.issues.watcher import check_once
 from shared.clock import Clock
 from shared.sealing import Sealer
@@ -41,8 +41,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         application=IssuesApplication,
         projections=PROJECTIONS,
         vouch=Vouch(TIER_TREE.schema, DEPARTMENTS.schema),
-        policies=lambda issues: [MarkWhistled(issues), RaisePatrolProblems(issues),
-                                 ReopenUnsatisfied(issues)],
+        reactions=REACTIONS.projections,
         routers=[categories_router, search_router, issues_router, tiers_router, open311_router,
                  discovery_router,
                  residents_router, consultations_router, photos_router],

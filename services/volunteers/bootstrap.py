@@ -13,8 +13,8 @@ from services.volunteers.api.teams import router as teams_router
 from services.volunteers.api.volunteers import router as volunteers_router
 from services.volunteers.api.wishes import router as wishes_router
 from services.volunteers.application import VolunteersApplication
-from services.volunteers.policies import CreditProbeReports, CreditService, CreditTeamIssues
 from services.volunteers.projections import DEPARTMENTS, PROJECTIONS, TIER_TREE
+from services.volunteers.reactions import REACTIONS
 from services.volunteers.watcher import check_once
 from shared.clock import Clock
 from shared.service import build_service
@@ -40,8 +40,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         application=VolunteersApplication,
         projections=PROJECTIONS,
         vouch=Vouch(TIER_TREE.schema, DEPARTMENTS.schema),
-        policies=lambda volunteers: [CreditService(volunteers), CreditTeamIssues(volunteers),
-                                     CreditProbeReports(volunteers)],
+        reactions=REACTIONS.projections,
         routers=[volunteers_router, teams_router, wishes_router, activities_router,
                  bank_router, figures_router],
         application_kwargs=lambda _: {"clock": clock},

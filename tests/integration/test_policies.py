@@ -1,5 +1,6 @@
-"""Policies handed the same event twice (a crash between the command and the stored
-position) change nothing the second time."""
+"""Reactions handed the same event twice (a patrol logged twice under one id, a message
+replayed by hand) change nothing the second time: their commands are idempotent besides
+being recorded with their position (tests/integration/test_reaction_crash.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import uuid
 from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.issue import Issue
 from services.issues.placement import Placement
-from services.issues.policies import MarkWhistled, RaisePatrolProblems, ReopenUnsatisfied
+from services.issues.reactions import PATROLS, RATED, WHISTLED
 from shared.bus.envelope import Envelope
 from shared.eventstore import open_application
 from shared.sealing import Sealer
 from shared.settings import Settings
+from tests.utils.reactions import react
 from tests.utils.store import count_events
 
 ACTOR = {"sub": "w-g03", "role": "grid_worker", "name": ""}
@@ -48,14 +50,14 @@ def issues_app(settings: Settings) -> IssuesApplication:
 async def test_a_patrol_handed_over_twice_raises_its_issues_once(settings: Settings) -> None:
     app = issues_app(settings)
     try:
-        policy = RaisePatrolProblems(app, place=placed)
+        policy = PATROLS.bind(app, place=placed)
         logged = envelope("gongzhi.patrol.logged.v1", {"worker": "w-g03", "problems": [
             {"title": "a", "category": "safety", "node": "km.a", "raise_issue": True},
             {"title": "b", "category": "safety", "node": "km.a", "raise_issue": False},
             {"title": "c", "category": "no-such-category", "node": "km.a", "raise_issue": True},
         ]})
-        await policy.apply(None, "", [logged])
-        await policy.apply(None, "", [logged])
+        await react(settings.database_url, policy, [logged])
+        await react(settings.database_url, policy, [logged])
         assert count_events(settings.database_url, "issues") == 2  # raised, triaged
     finally:
         app.close()
@@ -67,9 +69,9 @@ async def test_a_whistle_handed_over_twice_is_recorded_once(settings: Settings) 
         issue = await raise_at_km_a(app)
         blown = envelope("gongzhi.whistle.blown.v1", {
             "issue_id": str(issue.id), "departments": ["km-cgj"], "node": "km.a"})
-        policy = MarkWhistled(app)
-        await policy.apply(None, "", [blown])
-        await policy.apply(None, "", [blown])
+        policy = WHISTLED.bind(app)
+        await react(settings.database_url, policy, [blown])
+        await react(settings.database_url, policy, [blown])
         assert app.get_issue(issue.id).whistles == [blown.subject]
         assert count_events(settings.database_url, "issues") == 3
     finally:
@@ -85,9 +87,9 @@ async def test_an_unsatisfied_rating_handed_over_twice_reopens_once(settings: Se
         rated = envelope("gongzhi.rating.issue_rated.v1", {
             "issue_id": str(issue.id), "round": 1, "rater": "r", "verdict": "unsatisfied",
             "node": "km.a"})
-        policy = ReopenUnsatisfied(app, place=placed)
-        await policy.apply(None, "", [rated])
-        await policy.apply(None, "", [rated])
+        policy = RATED.bind(app, place=placed)
+        await react(settings.database_url, policy, [rated])
+        await react(settings.database_url, policy, [rated])
         reopened = app.get_issue(issue.id)
         assert (reopened.status, reopened.round, reopened.reopenings) == ("reopened", 2, 1)
         assert count_events(settings.database_url, "issues") == 5

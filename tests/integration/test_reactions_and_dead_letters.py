@@ -17,8 +17,8 @@ import pytest
 
 from services.grid.application import GridApplication, NodeSpec
 from services.issues.application import IssuesApplication
-from services.issues.policies import ReopenUnsatisfied
 from services.issues.projections import TIER_TREE
+from services.issues.reactions import RATED
 from shared.bus.envelope import Delivery, Envelope
 from shared.bus.transports import consumers_for
 from shared.db import create_pool
@@ -43,7 +43,7 @@ class World:
     copy: ProjectionRunner  # the issues service's copy of grid's tier tree
 
     async def runner(self, *, patience: float = 600.0) -> ProjectionRunner:
-        runner = ProjectionRunner(ReopenUnsatisfied(self.issues), self.pool,
+        runner = ProjectionRunner(RATED.bind(self.issues), self.pool,
                                   consumers_for(self.settings, self.settings.database_url,
                                                 "issues_policy_rated"), patience=patience)
         await runner.prepare()

@@ -10,7 +10,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from services.volunteers.policies import CreditService
+from services.volunteers.reactions import SERVICE
 from shared.bus.envelope import from_stored
 from shared.settings import Settings
 from tests.utils.huayin import (
@@ -32,6 +32,7 @@ from tests.utils.huayin import (
     register_members,
     volunteers_service,
 )
+from tests.utils.reactions import react
 from tests.utils.store import count_events, stored_events
 from tests.utils.wait import eventually
 
@@ -71,8 +72,8 @@ async def test_seed_001_wish_flow_end_to_end(svc: Service, settings: Settings) -
     assert await eventually(lambda: balance(api, P2), lambda b: b == 20) == 20
     (confirmed,) = [e for e in stored_events(settings.database_url, "volunteers")
                     if e[2] == "gongzhi.wish.confirmed.v1"]
-    policy = CreditService(svc.app.state.application)
-    await policy.apply(None, "", [from_stored("volunteers", *confirmed)])
+    await react(settings.database_url, SERVICE.bind(svc.app.state.application),
+                [from_stored("volunteers", *confirmed)])
     assert ok(await api.get(f"/v1/accounts/{P2}", headers=member(P2)))["balance"] == 20
 
     # A reward from the community's catalogue; a retry with the same key redeems once.

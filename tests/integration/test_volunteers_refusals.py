@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.volunteers.policies import CreditTeamIssues
+from services.volunteers.reactions import TEAM_ISSUES
 from services.volunteers.watcher import check_once
 from shared.bus.envelope import Envelope
 from shared.settings import Settings
@@ -26,6 +26,7 @@ from tests.utils.huayin import (
     member,
     volunteers_service,
 )
+from tests.utils.reactions import react
 from tests.utils.store import count_events, stored_events
 from tests.utils.tokens import bearer
 from tests.utils.wait import eventually
@@ -254,12 +255,9 @@ async def test_a_team_issue_resolved_twice_over_credits_once(svc: Service,
         "assignee": {"kind": "volunteer_team", "id": team, "name": "红马甲"}})
     resolved = envelope("gongzhi.issue.resolved.v1", 4, {
         "round": 1, "actor": {"sub": P2, "role": "party_member", "name": ""}})
-    policy = CreditTeamIssues(svc.app.state.application)
-    async with svc.app.state.pool.acquire() as conn:
-        await conn.execute('CREATE SCHEMA IF NOT EXISTS "p"')
-        await conn.execute(policy.ddl.format(schema='"p"'))
-        for batch in ([assigned, resolved], [resolved]):
-            await policy.apply(conn, '"p"', batch)
+    policy = TEAM_ISSUES.bind(svc.app.state.application)
+    for batch in ([assigned, resolved], [resolved]):
+        await react(settings.database_url, policy, batch, schema="p")
     app = svc.app.state.application
     assert app.get_account(P2).balance == 20
     credits = [e for e in stored_events(settings.database_url, "volunteers")
