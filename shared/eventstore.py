@@ -24,14 +24,15 @@ from shared.errors import Conflict
 
 A = TypeVar("A", bound=Application)
 
+Ag = TypeVar("Ag")
+R = TypeVar("R")
+
 # While a reaction runs, its commands' new events are held here instead of stored: the
 # reaction stores them itself, in the transaction that also records its position
 # (shared/reactions.py). A context variable, so only the reaction's own calls (and the
 # worker threads they run in, which copy the context) are affected, not concurrent requests.
 _held: ContextVar[list[tuple[ServiceApplication, list[Any]]] | None] = ContextVar(
     "gongzhi_held_events", default=None)
-Ag = TypeVar("Ag")
-R = TypeVar("R")
 
 
 class ServiceApplication(Application[UUID]):

@@ -102,7 +102,10 @@ class ReactionProjection(Projection):
             for e in events:
                 if (handler := self.reaction.on.get(e.type)) is not None:
                     await handler(reacting, e)
-        for app, new_events in held:
+        by_app: dict[int, tuple[ServiceApplication, list[Any]]] = {}
+        for app, new_events in held:  # one insert per application, in the order saved
+            by_app.setdefault(id(app), (app, []))[1].extend(new_events)
+        for app, new_events in by_app.values():
             await store_in(conn, app, new_events)
 
 

@@ -38,7 +38,16 @@ import asyncpg
 import httpx
 from starlette.concurrency import run_in_threadpool
 
-from services.grid.projections.whistles import BLOWN, WHISTLE_EVENTS, _public, concerned
+from contracts.grid import (
+    DepartmentWebhookRegistered,
+    DepartmentWebhookRemoved,
+    WhistleBlown,
+    WhistleClosed,
+    WhistleDepartmentCompleted,
+    WhistleDepartmentReported,
+    WhistleOverdue,
+)
+from services.grid.projections.whistles import BLOWN, _public, concerned
 from services.grid.webhook_urls import Refused, pinned, require_public_now
 from shared import telemetry
 from shared.bus.envelope import Envelope
@@ -150,9 +159,11 @@ async def enqueue_deliveries(r: Reacting, e: Envelope) -> None:
 
 # The dispatcher: a reaction on grid's own stream that keeps only tables of its own.
 DISPATCH = Reaction("grid_webhooks", "grid", {
-    REGISTERED: register_hook,
-    REMOVED: remove_hook,
-    **dict.fromkeys(WHISTLE_EVENTS, enqueue_deliveries),
+    DepartmentWebhookRegistered.TYPE: register_hook,
+    DepartmentWebhookRemoved.TYPE: remove_hook,
+    **dict.fromkeys((WhistleBlown.TYPE, WhistleDepartmentReported.TYPE,
+                     WhistleDepartmentCompleted.TYPE, WhistleOverdue.TYPE, WhistleClosed.TYPE),
+                    enqueue_deliveries),
 }, ddl=DDL)
 
 

@@ -8,17 +8,16 @@ new events and the position commit in one transaction (shared/reactions.py).
 
 from __future__ import annotations
 
+from contracts.evaluation import RatingIssueRated
+from contracts.grid import PatrolLogged, WhistleBlown
 from services.issues.policies.patrols import raise_patrol_problems
 from services.issues.policies.rated import reopen_unsatisfied
 from services.issues.policies.whistled import mark_whistled
 from shared.reactions import Reaction, ReactionMap
 
-WHISTLE_BLOWN = "gongzhi.whistle.blown.v1"
-PATROL_LOGGED = "gongzhi.patrol.logged.v1"
-ISSUE_RATED = "gongzhi.rating.issue_rated.v1"
-
-WHISTLED = Reaction("issues_policy_whistled", "grid", {WHISTLE_BLOWN: mark_whistled})
-PATROLS = Reaction("issues_policy_patrols", "grid", {PATROL_LOGGED: raise_patrol_problems})
-RATED = Reaction("issues_policy_rated", "evaluation", {ISSUE_RATED: reopen_unsatisfied})
+WHISTLED = Reaction("issues_policy_whistled", "grid", {WhistleBlown.TYPE: mark_whistled})
+PATROLS = Reaction("issues_policy_patrols", "grid", {PatrolLogged.TYPE: raise_patrol_problems})
+RATED = Reaction("issues_policy_rated", "evaluation",
+                 {RatingIssueRated.TYPE: reopen_unsatisfied})
 
 REACTIONS = ReactionMap("issues", (WHISTLED, PATROLS, RATED))

@@ -9,27 +9,23 @@ gongzhi.docs`). A handler's new events and the position commit in one transactio
 
 from __future__ import annotations
 
+from contracts.issues import IssueAssigned, IssueRaised, IssueResolved
+from contracts.volunteers import ActivityAttended, WishConfirmed
 from services.volunteers.policies import probes, team_issues
 from services.volunteers.policies.service import credit_activity, credit_wish
 from shared.reactions import Reaction, ReactionMap
 
-WISH_CONFIRMED = "gongzhi.wish.confirmed.v1"
-ACTIVITY_ATTENDED = "gongzhi.activity.attended.v1"
-ISSUE_RAISED = "gongzhi.issue.raised.v1"
-ISSUE_ASSIGNED = "gongzhi.issue.assigned.v1"
-ISSUE_RESOLVED = "gongzhi.issue.resolved.v1"
-
 SERVICE = Reaction("volunteers_policy_service", "volunteers", {
-    WISH_CONFIRMED: credit_wish,
-    ACTIVITY_ATTENDED: credit_activity,
+    WishConfirmed.TYPE: credit_wish,
+    ActivityAttended.TYPE: credit_activity,
 })
 TEAM_ISSUES = Reaction("volunteers_policy_team_issues", "issues", {
-    ISSUE_ASSIGNED: team_issues.note_assignment,
-    ISSUE_RESOLVED: team_issues.credit_team_issue,
+    IssueAssigned.TYPE: team_issues.note_assignment,
+    IssueResolved.TYPE: team_issues.credit_team_issue,
 }, ddl=team_issues.DDL)
 PROBES = Reaction("volunteers_policy_probes", "issues", {
-    ISSUE_RAISED: probes.note_probe_report,
-    ISSUE_RESOLVED: probes.credit_probe_report,
+    IssueRaised.TYPE: probes.note_probe_report,
+    IssueResolved.TYPE: probes.credit_probe_report,
 }, ddl=probes.DDL)
 
 REACTIONS = ReactionMap("volunteers", (SERVICE, TEAM_ISSUES, PROBES))

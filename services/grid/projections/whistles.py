@@ -24,7 +24,6 @@ REPORTED = "gongzhi.whistle.department_reported.v1"
 COMPLETED = "gongzhi.whistle.department_completed.v1"
 OVERDUE = "gongzhi.whistle.overdue.v1"
 CLOSED = "gongzhi.whistle.closed.v1"
-WHISTLE_EVENTS = (BLOWN, REPORTED, COMPLETED, OVERDUE, CLOSED)
 DEPARTMENT = "gongzhi.department.registered.v1"
 
 

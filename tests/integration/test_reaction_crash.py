@@ -1,0 +1,114 @@
+"""A reaction killed between its new events and its position commits neither; on restart it
+happens exactly once (issue 14 §4). And a batch whose commands raced each other is applied
+event by event, each once; events a reaction ignores still move its position on."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from services.grid.application import GridApplication
+from services.issues.application import IssuesApplication
+from services.volunteers.application import VolunteersApplication
+from services.volunteers.reactions import SERVICE
+from shared.bus.envelope import Delivery, Envelope
+from shared.db import create_pool
+from shared.eventstore import open_application
+from shared.projections.runner import ProjectionRunner
+from shared.sealing import Sealer
+from shared.settings import Settings
+from tests.conftest import DATA_KEY
+from tests.integration.test_policies import issues_app
+from tests.utils.city import SMALL_CITY, SYSTEM
+from tests.utils.crashing_reaction import patrol_runner
+from tests.utils.store import count_events, stored_events
+
+ROOT = Path(__file__).parents[2]
+GRID_WORKER = {"actor": {"sub": "w-g03", "role": "grid_worker", "name": "网格员"}}
+PROBLEMS = [{"title": "楼道堆物", "category": "safety", "node": "km.guandu.taihe.heping.g03",
+             "raise_issue": True},
+            {"title": "路灯不亮", "category": "safety", "node": "km.guandu.taihe.heping.g03",
+             "raise_issue": True}]
+
+
+async def position(pool, schema: str, stream: str) -> int | None:
+    return await pool.fetchval(f'SELECT position FROM "{schema}".tracking WHERE stream = $1',
+                               stream)
+
+
+@pytest.fixture
+def patrol_logged(settings: Settings) -> int:
+    """Grid's log holds one patrol with two problems to raise; returns its position."""
+    grid = open_application(GridApplication, settings.database_url, sealer=Sealer(DATA_KEY))
+    try:
+        grid.register_nodes(SMALL_CITY, SYSTEM)
+        grid.log_patrol("km.guandu.taihe.heping.g03", "w-g03", 12, PROBLEMS, "", GRID_WORKER)
+        return grid.recorder.max_notification_id()
+    finally:
+        grid.close()
+
+
+async def test_a_reaction_killed_after_its_events_commits_nothing_then_happens_once(
+        settings: Settings, patrol_logged: int, tmp_path: Path) -> None:
+    issues: IssuesApplication = issues_app(settings)
+    pool = await create_pool(settings.database_url)
+    try:
+        marker = tmp_path / "inserted"
+        died = subprocess.run(
+            [sys.executable, "-m", "tests.utils.crashing_reaction", settings.database_url,
+             str(marker)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert died.returncode == -signal.SIGKILL, died.stderr
+        assert marker.read_text() == "4"  # two issues, raised and triaged: inserted, then killed
+        # Neither the events nor the position survived the kill.
+        assert count_events(settings.database_url, "issues") == 0
+        assert await position(pool, "issues_policy_patrols", "grid") is None
+
+        runner = patrol_runner(issues, pool, settings)  # the service restarted
+        assert await runner.catch_up() > 0
+        assert await runner.catch_up() == 0  # nothing left: the position came with the events
+        topics = [e[2] for e in stored_events(settings.database_url, "issues")]
+        assert topics.count("gongzhi.issue.raised.v1") == 2 and len(topics) == 4
+        assert await position(pool, "issues_policy_patrols", "grid") == patrol_logged
+    finally:
+        await pool.close()
+        issues.close()
+
+
+def confirmed(person: str, hours: float) -> Envelope:
+    wish = str(uuid.uuid4())
+    return Envelope(id=f"{wish}/5", source="/gongzhi/volunteers",
+                    type="gongzhi.wish.confirmed.v1", subject=wish,
+                    time="2026-11-23T09:00:00+00:00", seq=5, tier="km.guandu.taihe.heping",
+                    data={"volunteer": person, "hours": hours, "team": None})
+
+
+async def test_a_batch_whose_credits_race_is_applied_event_by_event_each_once(
+        settings: Settings) -> None:
+    """Two wishes of one new volunteer in one batch: each credit opens the same account, a
+    conflict only seen when the batch's events are inserted; the batch is rolled back and
+    retried one by one. A third event the reaction ignores still moves its position on."""
+    volunteers = open_application(VolunteersApplication, settings.database_url)
+    pool = await create_pool(settings.database_url)
+    try:
+        runner = ProjectionRunner(SERVICE.bind(volunteers), pool, lambda _: None)
+        await runner.prepare()
+        ignored = Envelope(id="x/1", source="/gongzhi/volunteers", type="gongzhi.wish.posted.v1",
+                           subject=str(uuid.uuid4()), time="2026-11-23T09:00:00+00:00", seq=1,
+                           tier="km", data={})
+        batch = [confirmed("p-1", 2), confirmed("p-1", 1), ignored]
+        await runner.handle([Delivery("volunteers", n, lambda e=e: e)
+                             for n, e in enumerate(batch, start=1)])
+        assert volunteers.get_account("p-1").balance == 30  # 2 h and 1 h at 10 points an hour
+        credits = [e for e in stored_events(settings.database_url, "volunteers")
+                   if e[2] == "gongzhi.account.credited.v1"]
+        assert len(credits) == 2
+        assert await position(pool, SERVICE.schema, "volunteers") == 3
+        assert await pool.fetchval(f"SELECT count(*) FROM {SERVICE.schema}.dead_letters") == 0
+    finally:
+        await pool.close()
+        volunteers.close()
