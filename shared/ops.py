@@ -23,6 +23,7 @@ from shared.bus.log_follower import events_table
 from shared.errors import Forbidden
 from shared.http import CurrentPrincipal
 from shared.projections.dead_letters import list_letters
+from shared.projections.runner import built_version
 
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
 Extra = Callable[[asyncpg.Pool], Awaitable[dict[str, Any]]]
@@ -80,7 +81,11 @@ async def read_model_status(pool: asyncpg.Pool, runner: Any, embedded: bool,
                 "lag_seconds": await _oldest_unapplied_age(conn, service, position, now)
                 if head > position else 0.0,
             })
-    return {"schema": schema, "streams": streams, "dead_letters": parked,
+        built = await built_version(conn, schema)
+    # `version`: what the live schema was built at; while it is older than the code's, the
+    # old schema serves reads and a rebuild fills its successor (`rebuilding` here).
+    return {"schema": schema, "version": built, "declared_version": runner.projection.version,
+            "rebuilding": runner.rebuilding, "streams": streams, "dead_letters": parked,
             "applied_since_start": runner.applied}
 
 

@@ -84,6 +84,10 @@ class ReactionMap:
 class ReactionProjection(Projection):
     """A reaction as the projection runner runs it."""
 
+    # Replaying its history would act on every event again (commands, webhook deliveries):
+    # a reaction is never rebuilt, automatically or by `gongzhi rebuild`.
+    rebuildable = False
+
     def __init__(self, reaction: Reaction, app: Any, deps: Mapping[str, Any]) -> None:
         self.reaction = reaction
         self.app = app

@@ -111,13 +111,12 @@ CREATE TABLE IF NOT EXISTS {schema}.deliveries (
     last_status int,
     last_error text,
     delivered_at timestamptz,
+    -- when the event was queued: retries stop RETRY_FOR after it
+    created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (hook_id, event_id)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON {schema}.deliveries (next_attempt_at)
     WHERE status = 'pending';
--- when the event was queued: retries stop RETRY_FOR after it
-ALTER TABLE {schema}.deliveries ADD COLUMN IF NOT EXISTS
-    created_at timestamptz NOT NULL DEFAULT now();
 """
 
 

@@ -1,7 +1,10 @@
 """What a projection declares: its name, the streams it reads, its tables, how to apply.
 
-A projection owns one PostgreSQL schema. Its tables, its positions, the versions it applied
-and its dead letters all live there, so a rebuild fills a fresh schema and swaps it in whole.
+A projection owns one PostgreSQL schema. Its tables, its positions, the versions it applied,
+its dead letters and the version it was built at all live there, so a rebuild fills a fresh
+schema and swaps it in whole. A projection whose tables or meaning change declares a new
+`version` rather than altering its tables: the runner rebuilds it on start (docs/operations.md,
+"Read-model versions").
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ class NotYet(Exception):
 class Projection(ABC):
     schema: ClassVar[str]  # e.g. "issues_tier_summary"; read routes query it by this name
     streams: ClassVar[tuple[str, ...]]  # the services whose events it reads
-    ddl: ClassVar[str]  # CREATE TABLE statements with {schema} placeholders
+    ddl: ClassVar[str]  # CREATE TABLE / INDEX statements with {schema} placeholders, no ALTER
+    # Bump when `ddl` or what `apply` writes changes: the schema is rebuilt and swapped in.
+    version: ClassVar[int] = 1
+    # False for a reaction (shared/reactions.py): replaying it would act on its events again.
+    rebuildable: ClassVar[bool] = True
 
     @abstractmethod
     async def apply(

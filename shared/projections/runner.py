@@ -14,6 +14,8 @@ yet (`NotYet`) — is retried with capped backoff until it succeeds (what is mis
 `dead_letter_after` times is parked in the dead-letter table with its error, and the stream
 goes on. Operators replay or drop parked messages (`replay`, and `gongzhi dead-letters`); a
 replay applies a message once: it and the row's new state commit together.
+A schema is built at its projection's `version` and never altered: on start, one built at an
+older version is rebuilt beside it and swapped in (`prepare`, `upgrade`; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -55,15 +57,31 @@ CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
     error text NOT NULL,
     attempts int NOT NULL,
     message text,
-    parked_at timestamptz NOT NULL DEFAULT now()
+    parked_at timestamptz NOT NULL DEFAULT now(),
+    -- parked, replay (asked for; the running service applies it), replayed, dropped
+    state text NOT NULL DEFAULT 'parked',
+    resolved_at timestamptz
 );
--- parked, replay (asked for; the running service applies it), replayed, dropped
-ALTER TABLE {schema}.dead_letters ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'parked';
-ALTER TABLE {schema}.dead_letters ADD COLUMN IF NOT EXISTS resolved_at timestamptz;
+-- The projection's version the tables were built at (one row). A runner declaring a newer
+-- one rebuilds them into a fresh schema and swaps it in; nothing is altered in place.
+CREATE TABLE IF NOT EXISTS {schema}.schema_version (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    version int NOT NULL,
+    built_at timestamptz NOT NULL DEFAULT now()
+);
 """
+# What a schema made before versions were recorded counts as.
+UNRECORDED_VERSION = 1
 
 MAX_BACKOFF_SECONDS = 5.0
 REPLAY_POLL_SECONDS = 2.0
+
+
+async def built_version(conn: asyncpg.Connection, schema: str) -> int | None:
+    """The version a schema's tables were built at; None before it records one."""
+    if not await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".schema_version'):
+        return None
+    return await conn.fetchval(f'SELECT version FROM "{schema}".schema_version')
 
 
 def transient(exc: BaseException) -> bool:
@@ -94,18 +112,60 @@ class ProjectionRunner:
         self.dead_letter_after = dead_letter_after
         self.patience = patience  # how long a NotYet is waited for before parking
         self.applied = 0  # events applied by this process, for benchmarks and logs
+        self.built_version: int | None = None  # the live schema's, once prepared
+        self.rebuilding = False
 
     @property
     def _q(self) -> str:
         return f'"{self.schema}"'
 
     async def prepare(self) -> None:
+        """Make a missing schema at the projection's version, or find the version an existing
+        one was built at (`built_version`). An existing schema's tables are never altered: a
+        newer version is rebuilt beside them and swapped in (`stale`, `upgrade`)."""
+        declared = self.projection.version
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
+            existed = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", self.schema)
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._q}")
             await conn.execute(RUNNER_DDL.format(schema=self._q))
-            if self.projection.ddl.strip():
+            built = await conn.fetchval(f"SELECT version FROM {self._q}.schema_version")
+            if built is None:
+                built = UNRECORDED_VERSION if existed else declared
+                await conn.execute(
+                    f"INSERT INTO {self._q}.schema_version (version) VALUES ($1)", built)
+            if built == declared and self.projection.ddl.strip():
                 await conn.execute(self.projection.ddl.format(schema=self._q))
+        self.built_version = built
+        if built > declared:
+            log.warning("%s was built at version %d, newer than this code's %d (a newer "
+                        "replica, or a rollback): following it as it is; `gongzhi rebuild` "
+                        "builds it at this version", self.schema, built, declared)
+        elif built < declared and not self.projection.rebuildable:
+            log.error("%s is at version %d, the code declares %d, but it keeps state that "
+                      "replaying would act on again: it is not rebuilt; migrate it by hand",
+                      self.schema, built, declared)
+
+    @property
+    def stale(self) -> bool:
+        """The live schema was built at an older version than the projection declares."""
+        return (self.projection.rebuildable and self.built_version is not None
+                and self.built_version < self.projection.version)
+
+    async def upgrade(self) -> bool:
+        """Rebuild the schema at the declared version and swap it in, unless another replica
+        is doing or did it (then wait for it). Meanwhile reads keep the old schema and this
+        runner applies nothing to it. True when this runner did the rebuild."""
+        from shared.projections.rebuild import upgrade  # rebuild.py builds on this module
+
+        self.rebuilding = True
+        try:
+            rebuilt = await upgrade(self.projection, self.pool, self.consumers)
+        finally:
+            self.rebuilding = False
+        self.built_version = self.projection.version
+        return rebuilt
 
     async def positions(self) -> dict[str, int]:
         rows = await self.pool.fetch(f"SELECT stream, position FROM {self._q}.tracking")
@@ -117,6 +177,8 @@ class ProjectionRunner:
 
         async def follow() -> None:
             await self.prepare()
+            if self.stale:
+                await self.upgrade()
             await self._consume(follow=True)
 
         async def replays() -> None:
@@ -130,6 +192,8 @@ class ProjectionRunner:
         """Apply everything up to the current head, then return how many events applied."""
         await self.prepare()
         before = self.applied
+        if self.stale:
+            await self.upgrade()
         await self._consume(follow=False)
         return self.applied - before
 
@@ -284,7 +348,9 @@ class ProjectionRunner:
 
     async def replay_requested(self) -> int:
         """Replay what operators asked for from outside this process (`gongzhi dead-letters
-        replay` marks rows `replay`)."""
+        replay` marks rows `replay`). Not into a schema about to be replaced."""
+        if self.stale:
+            return 0
         ids = await self.pool.fetch(
             f"SELECT id FROM {self._q}.dead_letters WHERE state = 'replay' ORDER BY id")
         for r in ids:

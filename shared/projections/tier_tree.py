@@ -24,11 +24,12 @@ class TierTree(Projection):
         level text NOT NULL,
         name text NOT NULL,
         parent text,
-        retired boolean NOT NULL DEFAULT false
+        retired boolean NOT NULL DEFAULT false,
+        mode text  -- NULL: as above
     );
     CREATE INDEX IF NOT EXISTS nodes_parent ON {schema}.nodes (parent);
-    ALTER TABLE {schema}.nodes ADD COLUMN IF NOT EXISTS mode text;  -- NULL: as above
     """
+    version = 2  # 2: `mode` in the CREATE, not added by ALTER
 
     def __init__(self, schema: str) -> None:
         self.schema = schema  # type: ignore[misc]  # one class, a schema per service

@@ -40,6 +40,10 @@ async def test_read_models_catch_up_to_the_head_of_the_log(issues_api: httpx.Asy
     assert body["service"] == "issues" and body["transport"] == "embedded"
     schemas = {m["schema"] for m in body["read_models"]}
     assert {"issues_issue_list", "issues_tier_summary"} <= schemas
+    # Each read model's version: what its schema was built at, and what the code declares.
+    versions = {m["schema"]: (m["version"], m["declared_version"]) for m in body["read_models"]}
+    assert versions["issues_issue_list"] == (2, 2) and versions["issues_tier_summary"] == (1, 1)
+    assert not any(m["rebuilding"] for m in body["read_models"])
 
 
 async def test_a_dead_letter_shows_with_its_trace(issues_api: httpx.AsyncClient,

@@ -14,8 +14,9 @@ addMessages({
     'ops.lag_s': '滞后秒数', 'ops.position': '位置', 'ops.head': '日志末尾', 'ops.dead': '死信',
     'ops.relay': 'Kafka 转发', 'ops.hooks': '投递失败的 Webhook', 'ops.trace': '链路',
     'ops.error': '错误', 'ops.replay': '重放', 'ops.down': '无响应', 'ops.stream': '来源',
-    'ops.schema': '读模型', 'ops.type': '事件类型', 'ops.at': '时间', 'ops.attempts': '尝试次数',
-    'ops.next': '下次重试', 'ops.department': '部门', 'ops.replayed': '已重放',
+    'ops.schema': '读模型', 'ops.version': '版本', 'ops.type': '事件类型', 'ops.at': '时间',
+    'ops.attempts': '尝试次数', 'ops.next': '下次重试', 'ops.department': '部门',
+    'ops.replayed': '已重放',
     'ops.apis': '接口文档', 'ops.openapi': 'HTTP 接口 (OpenAPI)', 'ops.asyncapi': '事件 (AsyncAPI)',
   },
   en: {
@@ -24,7 +25,7 @@ addMessages({
     'ops.head': 'Log head', 'ops.dead': 'Dead letters', 'ops.relay': 'Kafka relay',
     'ops.hooks': 'Failing webhook deliveries', 'ops.trace': 'Trace', 'ops.error': 'Error',
     'ops.replay': 'Replay', 'ops.down': 'not answering', 'ops.stream': 'Stream',
-    'ops.schema': 'Read model', 'ops.type': 'Event type', 'ops.at': 'At',
+    'ops.schema': 'Read model', 'ops.version': 'Version', 'ops.type': 'Event type', 'ops.at': 'At',
     'ops.attempts': 'Attempts', 'ops.next': 'Next attempt', 'ops.department': 'Department',
     'ops.replayed': 'Replayed', 'ops.apis': 'API documents', 'ops.openapi': 'HTTP API (OpenAPI)',
     'ops.asyncapi': 'Events (AsyncAPI)',
@@ -38,9 +39,14 @@ function traceLink(base, id) {
 
 function models(status) {
   const rows = status.read_models.flatMap((m) => m.streams.map((s) => ({ ...s, schema: m.schema,
-    dead: m.dead_letters })));
-  return table([t('ops.schema'), t('ops.stream'), t('ops.position'), t('ops.head'), t('ops.lag'),
-    t('ops.lag_s'), t('ops.dead')], rows, (r) => [r.schema, r.stream,
+    dead: m.dead_letters, version: m.version, declared: m.declared_version,
+    rebuilding: m.rebuilding })));
+  // A schema built at an older version than the code's is being rebuilt (docs/operations.md).
+  const version = (r) => (r.version === r.declared ? `v${r.version}`
+    : badge(`v${r.version} → v${r.declared}`, r.rebuilding ? 'amber' : 'red'));
+  return table([t('ops.schema'), t('ops.version'), t('ops.stream'), t('ops.position'),
+    t('ops.head'), t('ops.lag'), t('ops.lag_s'), t('ops.dead')], rows, (r) => [r.schema,
+    version(r), r.stream,
     String(r.position ?? JSON.stringify(r.positions ?? {})), String(r.head ?? '—'),
     r.lag_events === null ? '—' : badge(String(r.lag_events), r.lag_events > 0 ? 'amber' : 'green'),
     r.lag_seconds === null ? '—' : r.lag_seconds.toFixed(1),

@@ -31,24 +31,25 @@ class IssueList(Projection):
         reporter text NOT NULL,
         assignee jsonb,
         raised_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL
+        updated_at timestamptz NOT NULL,
+        -- Deadlines, for the supervision watcher (督办): what is past due and not yet
+        -- supervised.
+        handling_node text,
+        ack_by timestamptz,
+        resolve_by timestamptz,
+        round int NOT NULL DEFAULT 1,
+        ack_supervised boolean NOT NULL DEFAULT false,
+        resolve_supervised_round int,
+        -- Residents who said "me too" (附议): inboxes sort by it.
+        cosigners int NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS issues_node ON {schema}.issues (node text_pattern_ops);
     CREATE INDEX IF NOT EXISTS issues_raised ON {schema}.issues (raised_at DESC, id DESC);
     CREATE INDEX IF NOT EXISTS issues_reporter ON {schema}.issues (reporter);
-    -- Deadlines, for the supervision watcher (督办): what is past due and not yet supervised.
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS handling_node text;
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS ack_by timestamptz;
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS resolve_by timestamptz;
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS round int NOT NULL DEFAULT 1;
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS ack_supervised boolean
-        NOT NULL DEFAULT false;
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS resolve_supervised_round int;
     CREATE INDEX IF NOT EXISTS issues_due ON {schema}.issues (resolve_by)
         WHERE status IN ('raised', 'acknowledged', 'assigned', 'reopened');
-    -- Residents who said "me too" (附议): inboxes sort by it.
-    ALTER TABLE {schema}.issues ADD COLUMN IF NOT EXISTS cosigners int NOT NULL DEFAULT 0;
     """
+    version = 2  # 2: the deadline and co-signature columns in the CREATE, not added by ALTER
 
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]

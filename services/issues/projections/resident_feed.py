@@ -90,11 +90,11 @@ class ResidentFeed(Projection):
         issue_id uuid NOT NULL,
         person text NOT NULL,
         since_seq integer NOT NULL,
+        -- How they came to follow: reporter, merged (a duplicate of theirs) or cosigned (附议).
+        via text,
         PRIMARY KEY (issue_id, person)
     );
     CREATE INDEX IF NOT EXISTS followers_person ON {schema}.followers (person);
-    -- How they came to follow: reporter, merged (a duplicate of theirs) or cosigned (附议).
-    ALTER TABLE {schema}.followers ADD COLUMN IF NOT EXISTS via text;
     CREATE TABLE IF NOT EXISTS {schema}.feed (
         id bigserial PRIMARY KEY,
         person text NOT NULL,
@@ -103,6 +103,7 @@ class ResidentFeed(Projection):
     );
     CREATE INDEX IF NOT EXISTS feed_person ON {schema}.feed (person, id);
     """
+    version = 2  # 2: followers' `via` in the CREATE, not added by ALTER
 
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
