@@ -10,8 +10,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
-
 from services.grid.application import GridApplication
 from services.issues.application import IssuesApplication
 from services.volunteers.application import VolunteersApplication
@@ -41,9 +39,9 @@ async def position(pool, schema: str, stream: str) -> int | None:
                                stream)
 
 
-@pytest.fixture
-def patrol_logged(settings: Settings) -> int:
-    """Grid's log holds one patrol with two problems to raise; returns its position."""
+def log_patrol(settings: Settings) -> int:
+    """Grid's log holds the small city and one patrol with two problems to raise; returns
+    the patrol's position in grid's log."""
     grid = open_application(GridApplication, settings.database_url, sealer=Sealer(DATA_KEY))
     try:
         grid.register_nodes(SMALL_CITY, SYSTEM)
@@ -53,30 +51,39 @@ def patrol_logged(settings: Settings) -> int:
         grid.close()
 
 
-async def test_a_reaction_killed_after_its_events_commits_nothing_then_happens_once(
-        settings: Settings, patrol_logged: int, tmp_path: Path) -> None:
+async def kill_then_restart(settings: Settings, patrol: tuple[str, int], tmp_path: Path) -> None:
+    """The patrol reaction is killed after inserting its events; then restarted. `patrol` is
+    where the patrol sits in the stream the reaction follows (stream, position)."""
     issues: IssuesApplication = issues_app(settings)
     pool = await create_pool(settings.database_url)
+    stream, at = patrol
     try:
         marker = tmp_path / "inserted"
         died = subprocess.run(
-            [sys.executable, "-m", "tests.utils.crashing_reaction", settings.database_url,
-             str(marker)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            [sys.executable, "-m", "tests.utils.crashing_reaction", str(marker),
+             settings.model_dump_json()], cwd=ROOT, capture_output=True, text=True,
+            timeout=120)
         assert died.returncode == -signal.SIGKILL, died.stderr
         assert marker.read_text() == "4"  # two issues, raised and triaged: inserted, then killed
-        # Neither the events nor the position survived the kill.
+        # Neither the events nor the patrol's position survived the kill.
         assert count_events(settings.database_url, "issues") == 0
-        assert await position(pool, "issues_policy_patrols", "grid") is None
+        assert (await position(pool, "issues_policy_patrols", stream) or -1) < at
 
         runner = patrol_runner(issues, pool, settings)  # the service restarted
         assert await runner.catch_up() > 0
         assert await runner.catch_up() == 0  # nothing left: the position came with the events
         topics = [e[2] for e in stored_events(settings.database_url, "issues")]
         assert topics.count("gongzhi.issue.raised.v1") == 2 and len(topics) == 4
-        assert await position(pool, "issues_policy_patrols", "grid") == patrol_logged
+        assert await position(pool, "issues_policy_patrols", stream) >= at
     finally:
         await pool.close()
         issues.close()
+
+
+async def test_a_reaction_killed_after_its_events_commits_nothing_then_happens_once(
+        settings: Settings, tmp_path: Path) -> None:
+    at = log_patrol(settings)
+    await kill_then_restart(settings, ("grid", at), tmp_path)
 
 
 def confirmed(person: str, hours: float) -> Envelope:

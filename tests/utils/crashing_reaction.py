@@ -1,8 +1,9 @@
 """A process that dies in the middle of a reaction, as a killed service would: it runs the
 issues service's patrol reaction over grid's log and SIGKILLs itself right after the
 reaction's new events were inserted, before its position is recorded and the transaction
-commits. `python -m tests.utils.crashing_reaction DATABASE_URL MARKER_FILE`; the marker
-file says how many events were inserted before the kill."""
+commits. `python -m tests.utils.crashing_reaction MARKER_FILE SETTINGS_JSON` (the test's
+settings, `Settings.model_dump_json()`: the database and the transport); the marker file says
+how many events were inserted before the kill."""
 
 from __future__ import annotations
 
@@ -36,12 +37,16 @@ def patrol_runner(issues: IssuesApplication, pool: Any, settings: Settings) -> P
                             consumers_for(settings, settings.database_url, PATROLS.schema))
 
 
-async def crash(database_url: str, marker: Path) -> None:
-    settings = Settings(DATABASE_URL=database_url, env="test", consumer_poll_seconds=0.2,
-                        home=marker.parent)
-    issues = open_application(IssuesApplication, database_url,
+def settings_from(json: str) -> Settings:
+    fields = Settings.model_validate_json(json).model_dump()
+    return Settings(DATABASE_URL=fields.pop("database_url"), **fields)
+
+
+async def crash(marker: Path, settings: Settings) -> None:
+    url = settings.database_url
+    issues = open_application(IssuesApplication, url,
                               sealer=Sealer(base64.urlsafe_b64encode(os.urandom(32)).decode()))
-    pool = await create_pool(database_url)
+    pool = await create_pool(url)
     store_in = reactions.store_in
 
     async def store_then_die(conn: Any, app: Any, events: Any) -> None:
@@ -54,4 +59,4 @@ async def crash(database_url: str, marker: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(crash(sys.argv[1], Path(sys.argv[2])))
+    asyncio.run(crash(Path(sys.argv[1]), settings_from(sys.argv[2])))
