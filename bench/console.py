@@ -2,7 +2,9 @@
 loopback, and how long the console's API calls for that page take, from the browser's own
 performance timings (Navigation Timing, Resource Timing, and the `gz:screen-ready` mark the
 router sets once a screen is drawn). Beside them, the machine's own limit measured in the
-same run: `GET /health` straight to a service and through the console's pass-through.
+same run: `GET /health` straight to a service and through the console's pass-through. And
+the dashboard's six-month trend asked straight of the evaluation service, one at a time: one
+`/trend?months=6` call against the six `/report` calls it replaced.
 
     python -m bench.console [--loads 40] [--issues 200]
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -52,6 +55,30 @@ def health_latency(url: str, n: int = 400) -> list[float]:
     return sorted(times)
 
 
+def trend_against_reports(gz, n: int = 40) -> tuple[list[float], list[float]]:
+    """One `/trend?months=6` against six `/report` calls (the dashboard's former trend),
+    each timed whole, alternating, after two warm-up rounds."""
+    from services.evaluation.kpi import months
+
+    leader = {"Authorization": f"Bearer {token(gz.home, 'district_staff', DISTRICT)}"}
+    base = f"/v1/tiers/{DISTRICT}"
+    with httpx.Client(base_url=gz.url("evaluation"), headers=leader, timeout=30) as c:
+        month = c.get(f"{base}/report").raise_for_status().json()["month"]
+        span = months.ending_with(month, 6)
+        one, six = [], []
+        for i in range(n + 2):
+            started = time.perf_counter()
+            c.get(f"{base}/trend", params={"month": month, "months": 6}).raise_for_status()
+            middle = time.perf_counter()
+            for m in span:
+                c.get(f"{base}/report", params={"month": m}).raise_for_status()
+            ended = time.perf_counter()
+            if i >= 2:
+                one.append((middle - started) * 1000)
+                six.append((ended - middle) * 1000)
+    return sorted(one), sorted(six)
+
+
 def dashboard_loads(gz, loads: int) -> tuple[list[dict], list[float]]:
     pages, api_ms = [], []
     with sync_playwright() as p:
@@ -91,9 +118,13 @@ def main() -> None:
         direct = health_latency(f"{gz.url('issues')}/health")
         proxied = health_latency(f"{gz.url('console')}/api/issues/health")
         pages, api = dashboard_loads(gz, args.loads)
+        trend, reports = trend_against_reports(gz, args.loads)
     ready = sorted(p["ready"] for p in pages)
     dom = sorted(p["dom"] for p in pages)
     print(f"machine: {machine()}")
+    # The machine is shared: how busy it was says how far these numbers are from a quiet one.
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(
+        f"{x:.1f}" for x in os.getloadavg()))
     print(f"dashboard of {DISTRICT}, {len(pages)} loads, {pages[0]['calls']} API calls each")
     print(f"  DOM interactive      p50 {statistics.median(dom):7.1f} ms  "
           f"p99 {percentile(dom, 99):7.1f} ms")
@@ -105,6 +136,10 @@ def main() -> None:
           f"p99 {percentile(direct, 99):.2f} ms; through the console p50 "
           f"{statistics.median(proxied):.2f} ms p99 {percentile(proxied, 99):.2f} ms "
           f"(pass-through adds {statistics.median(proxied) - statistics.median(direct):.2f} ms)")
+    print(f"trend, straight to evaluation: one /trend?months=6 p50 "
+          f"{statistics.median(trend):.1f} ms p99 {percentile(trend, 99):.1f} ms; six /report "
+          f"p50 {statistics.median(reports):.1f} ms p99 {percentile(reports, 99):.1f} ms "
+          f"({len(trend)} each)")
     print(f"ratio: API p50 / health-through-console p50 = "
           f"{statistics.median(api) / statistics.median(proxied):.1f}")
 
