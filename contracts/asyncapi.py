@@ -220,6 +220,8 @@ def _kafka_message(contract: Any, key: str) -> dict[str, Any]:
     }
     if concerns:
         message["x-concerns-departments"] = True
+    else:  # the department filter's promise: this type never carries it
+        message["headers"]["not"] = {"required": ["ce_departments"]}
     return message
 
 
