@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
-from contracts import Payload, contract
+from contracts import Payload, contract, upcaster
 
 ASSIGNEE_KINDS = ("grid_worker", "building_head", "compound_head", "property_company",
                   "owners_committee", "volunteer_team", "community_staff", "department")
@@ -135,14 +135,31 @@ class IssueProgressNoted(Payload):
     at: str
 
 
-@contract("gongzhi.issue.resolved.v1",
+@contract("gongzhi.issue.resolved.v2",
           "The issue was resolved; its reporters may now rate the outcome.")
 class IssueResolved(Payload):
+    """v2: `round`, `reporters` and `at` are always there. v1 left them out on events stored
+    before they were added, and every consumer patched them its own way (`round` or 1, or
+    the next round counted from its own rows; `reporters` or []; `at` or the stored time)."""
+
     resolution: str
     evidence: list[str]
-    round: int = 1
-    reporters: list[str] | None = None
-    at: str | None = None
+    round: int  # 1, then +1 after each reopening
+    reporters: list[str]  # the reporter and every follower: who may rate
+    at: str
+
+
+@upcaster("gongzhi.issue.resolved.v1", to=IssueResolved)
+def _resolved_v1(data: dict[str, Any], stored_time: str) -> dict[str, Any]:
+    # Rounds, reopenings and followers came in together (with `round` and `reporters` on
+    # this event), so a v1 event without them resolved round 1. Its reporters are then
+    # unknown here: [] adds none to the issue's reporter, which its raised event names.
+    data.setdefault("round", 1)
+    if data.get("reporters") is None:
+        data["reporters"] = []
+    if not data.get("at"):
+        data["at"] = stored_time
+    return data
 
 
 @contract("gongzhi.issue.reopened.v1",

@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from contracts import upcast
+
 # Bookkeeping eventsourcing keeps in every event, and what we lift into envelope attributes.
-_LIFTED = {"originator_id", "originator_version", "timestamp", "originator_topic", "tier", "meta"}
+# `class_version` is eventsourcing's own: an aggregate event class's version, stored so that the
+# aggregate upcasts older states when it rehydrates (the public type carries ours).
+_LIFTED = {"originator_id", "originator_version", "timestamp", "originator_topic", "tier", "meta",
+           "class_version"}
 # Never published: only the owning service, reading its own store, uses these. The request
 # fingerprint hashes the contact details too, and with the other fields public a phone
 # number could be recovered from it by trying them all.
@@ -68,15 +73,19 @@ def _plain(obj: dict[str, Any]) -> Any:
 def from_stored(
     service: str, originator_id: str, version: int, topic: str, state: bytes
 ) -> Envelope:
+    """The public envelope of a stored event, in its current version: the one step of
+    decoding that the embedded transport, the Kafka relay and the operators' tools share,
+    so an event stored as v1 reads as v2 everywhere (contracts.upcast)."""
     body = json.loads(state, object_hook=_plain)
     meta = body.get("meta") or {}
     data = {k: v for k, v in body.items() if k not in _LIFTED and k not in PRIVATE_FIELDS}
     if "actor" in meta:
         data["actor"] = meta["actor"]
+    current, data = upcast(topic, data, body["timestamp"])
     return Envelope(
         id=f"{originator_id}/{version}",
         source=f"/gongzhi/{service}",
-        type=topic,
+        type=current,
         subject=str(originator_id),
         time=body["timestamp"],
         seq=version,

@@ -242,7 +242,7 @@ async def test_duplicates_merge_at_the_same_place_and_reporters_follow(life: Lif
     await life.do(first, "acknowledge", {})
     assert (await life.do(first, "resolve", {"resolution": "已清理"})).status_code == 200
     resolved = [h for h in (await life.get(first))["history"]
-                if h["type"] == "gongzhi.issue.resolved.v1"]
+                if h["type"] == "gongzhi.issue.resolved.v2"]
     assert resolved[0]["data"]["reporters"] == ["r-1", "r-2"]
     # The follower sees the survivor's outcome, but not the first reporter's contact.
     follower_view = await life.api.get(f"/v1/issues/{first['id']}", headers=resident)

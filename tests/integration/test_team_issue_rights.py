@@ -49,5 +49,5 @@ async def test_a_teams_members_work_on_the_issue_assigned_to_it(settings: Settin
         after = ok(await issues.get(f"/v1/issues/{issue}", headers=member(P2)))
         types = [h["type"] for h in after["history"]]
         # One progress note (the member's; the outsider's refusal wrote nothing), then resolved.
-        assert types[-2:] == ["gongzhi.issue.progress_noted.v1", "gongzhi.issue.resolved.v1"]
+        assert types[-2:] == ["gongzhi.issue.progress_noted.v1", "gongzhi.issue.resolved.v2"]
         assert types.count("gongzhi.issue.progress_noted.v1") == 1

@@ -253,8 +253,9 @@ async def test_a_team_issue_resolved_twice_over_credits_once(svc: Service,
 
     assigned = envelope("gongzhi.issue.assigned.v1", 3, {
         "assignee": {"kind": "volunteer_team", "id": team, "name": "红马甲"}})
-    resolved = envelope("gongzhi.issue.resolved.v1", 4, {
-        "round": 1, "actor": {"sub": P2, "role": "party_member", "name": ""}})
+    resolved = envelope("gongzhi.issue.resolved.v2", 4, {
+        "resolution": "", "evidence": [], "round": 1, "reporters": [], "at": T0.isoformat(),
+        "actor": {"sub": P2, "role": "party_member", "name": ""}})
     policy = TEAM_ISSUES.bind(svc.app.state.application)
     for batch in ([assigned, resolved], [resolved]):
         await react(settings.database_url, policy, batch, schema="p")

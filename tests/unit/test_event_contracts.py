@@ -82,11 +82,16 @@ def public_fields(cls: type) -> dict[str, bool]:
     """The fields an aggregate's event publishes, each with whether it is optional (has a
     default in the `@event` method: old events lack it)."""
     method = next((v for v in vars(owner(cls)).values()
-                   if isinstance(v, CommandMethodDecorator) and v.event_topic == cls.TOPIC),
+                   if isinstance(v, CommandMethodDecorator)
+                   and (v.event_topic == cls.TOPIC or v.given_event_cls in cls.__mro__)),
                   None)
     params = inspect.signature(method.decorated_func).parameters if method else {}
+    # An event class declared in the aggregate (to carry a class_version) has its fields on
+    # a base that eventsourcing subclasses: collect them along the MRO.
+    names = dict.fromkeys(n for k in reversed(cls.__mro__) if k.__module__ == cls.__module__
+                          for n in vars(k).get("__annotations__", {}))
     return {name: name in params and params[name].default is not inspect.Parameter.empty
-            for name in cls.__annotations__ if name not in _NOT_PAYLOAD}
+            for name in names if name not in _NOT_PAYLOAD}
 
 
 def owner(cls: type) -> type[Aggregate]:

@@ -44,7 +44,7 @@ def test_the_happy_path_records_one_event_per_step() -> None:
     assert types == [
         "gongzhi.issue.raised.v1", "gongzhi.issue.triaged.v1", "gongzhi.issue.classified.v1",
         "gongzhi.issue.acknowledged.v1", "gongzhi.issue.assigned.v1",
-        "gongzhi.issue.progress_noted.v1", "gongzhi.issue.resolved.v1",
+        "gongzhi.issue.progress_noted.v1", "gongzhi.issue.resolved.v2",
         "gongzhi.issue.closed.v1",
     ]
     assert issue.status == "closed"

@@ -11,11 +11,19 @@ from uuid import uuid4
 
 import asyncpg
 
+import contracts
 from shared.bus.envelope import Envelope
 from shared.db import connect
 from shared.projections.projection import Projection
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def current_type(prefix: str) -> str:
+    """The current version of a public type: `gongzhi.issue.resolved` → `….v2`; a type no
+    contract knows (what a consumer must ignore) as v1."""
+    found = [t for t in contracts.REGISTRY if t.rsplit(".", 1)[0] == prefix]
+    return found[0] if found else f"{prefix}.v1"
 
 
 class IssueStory:
@@ -31,7 +39,7 @@ class IssueStory:
         self.seq += 1
         self.at += timedelta(minutes=1)
         return Envelope(id=f"{self.id}/{self.seq}", source="/gongzhi/issues",
-                        type=f"gongzhi.issue.{name}.v1", subject=self.id,
+                        type=current_type(f"gongzhi.issue.{name}"), subject=self.id,
                         time=datetime.now(UTC).isoformat(), seq=self.seq, tier="km",
                         data={**data, "at": self.at.isoformat()})
 

@@ -31,6 +31,7 @@ from datetime import datetime
 
 import asyncpg
 
+from contracts.issues import IssueResolved
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
@@ -52,7 +53,7 @@ def _rows(e: Envelope) -> tuple[str, tuple] | list[tuple[str, tuple]] | None:
             return "acknowledged", (e.subject, at)
         case "gongzhi.issue.escalated.v1":
             return "escalated", (e.subject, d["to_node"])
-        case "gongzhi.issue.resolved.v1":
+        case IssueResolved.TYPE:
             return "resolved", (e.subject, d.get("round"), at)
         case "gongzhi.issue.reopened.v1":
             return "reopened", (e.subject, d["round"], at)

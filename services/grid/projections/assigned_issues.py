@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from contracts.issues import IssueResolved
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
@@ -24,7 +25,7 @@ REOPENED = "gongzhi.issue.reopened.v1"
 # The status an issue is in after these public events (gongzhi.issue.* contract).
 STATUS_AFTER = {
     "gongzhi.issue.acknowledged.v1": "acknowledged", ASSIGNED: "assigned",
-    "gongzhi.issue.resolved.v1": "resolved", REOPENED: "reopened",
+    IssueResolved.TYPE: "resolved", REOPENED: "reopened",
     "gongzhi.issue.closed.v1": "closed", "gongzhi.issue.merged.v1": "merged",
 }
 OPEN = ("raised", "acknowledged", "assigned", "reopened")

@@ -11,7 +11,10 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 
+from contracts import upcast
+from contracts.issues import IssueResolved
 from services.issues.domain.triage import Route
 from shared.domain import Meta, TieredAggregate
 from shared.errors import IllegalTransition, Invalid
@@ -25,6 +28,7 @@ ASSIGNEE_KINDS = (
     "grid_worker", "building_head", "compound_head", "property_company",
     "owners_committee", "volunteer_team", "community_staff", "department",
 )
+_RESOLVED_V1 = "gongzhi.issue.resolved.v1"  # still in the log; read as v2
 _IDEMPOTENCY_NS = uuid5(NAMESPACE_URL, "https://gongzhi.dev/issues/idempotency")
 
 
@@ -281,10 +285,26 @@ class Issue(TieredAggregate):
                         meta: Meta) -> None:
         self.notes += 1
 
-    @event("Resolved", topic="gongzhi.issue.resolved.v1")
-    def _resolved(self, resolution: str, evidence: list[str], tier: str, meta: Meta,
-                  round: int = 1, reporters: list[str] | None = None,
-                  at: str | None = None) -> None:
+    class Resolved(TieredAggregate.Event):
+        """v2 (contracts.issues.IssueResolved): round, reporters and at always set. The log
+        still holds v1 events: their old topic resolves here, and eventsourcing upcasts
+        their state by the contract's own upcaster when the issue is loaded."""
+
+        TOPIC = IssueResolved.TYPE
+        class_version = 2
+        resolution: str
+        evidence: list[str]
+        round: int
+        reporters: list[str]
+        at: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(upcast(_RESOLVED_V1, state, state["timestamp"].isoformat())[1])
+
+    @event(Resolved)
+    def _resolved(self, resolution: str, evidence: list[str], round: int,
+                  reporters: list[str], at: str, tier: str, meta: Meta) -> None:
         self.status = "resolved"
         self.resolution = {"text": resolution, "evidence": evidence, "round": round}
 
@@ -331,6 +351,8 @@ class Issue(TieredAggregate):
     def _closed(self, note: str, tier: str, meta: Meta, at: str | None = None) -> None:
         self.status = "closed"
 
+
+register_topic(_RESOLVED_V1, Issue.Resolved)  # type: ignore[attr-defined]
 
 # The status each event leaves an issue in, by public type: read models that follow issues
 # from their events use the aggregate's own rule instead of restating it.

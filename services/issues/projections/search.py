@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from contracts.issues import IssueResolved
 from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
@@ -22,7 +23,7 @@ _CATEGORY_FROM = ("gongzhi.issue.classified.v1", "gongzhi.issue.triaged.v1")
 _ASSIGNED = "gongzhi.issue.assigned.v1"
 _ABSORBED = "gongzhi.issue.absorbed.v1"
 # The event field whose words become searchable, by type.
-_TEXT_OF = {"gongzhi.issue.progress_noted.v1": "note", "gongzhi.issue.resolved.v1": "resolution"}
+_TEXT_OF = {"gongzhi.issue.progress_noted.v1": "note", IssueResolved.TYPE: "resolution"}
 
 
 class IssueSearch(Projection):
