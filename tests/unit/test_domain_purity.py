@@ -20,7 +20,11 @@ FIRST_PARTY = ("services", "shared", "gongzhi", "contracts")
 THIRD_PARTY = {"eventsourcing.domain"}
 # Pure first-party modules a domain module may use (each is checked in turn).
 PURE = {"shared.domain", "shared.errors", "shared.tiers", "shared.roles",
-        "services.evaluation.kpi.definitions"}
+        "services.evaluation.kpi.definitions",
+        # The public event contracts: an aggregate names its event's type and upcasts
+        # its stored older versions by them.
+        "contracts", "contracts.issues", "contracts.grid", "contracts.evaluation",
+        "contracts.volunteers"}
 
 
 def module_name(path: Path) -> str:

@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-from eventsourcing.utils import register_topic
+from eventsourcing.domain import Aggregate, event, register_topic
 
 from contracts import upcast
 from contracts.issues import IssueResolved
