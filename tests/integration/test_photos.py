@@ -104,6 +104,11 @@ async def test_issues_progress_and_evidence_name_uploaded_photos(issues_api) -> 
                                      json={"resolution": "已更换", "evidence": [done]})
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["resolution"]["evidence"] == [done]
+    # Open311's list is public: it shows the reporter's link, never an uploaded photo's URL.
+    public = await issues_api.get(f"/open311/v2/requests/{issue['id']}.json")
+    assert public.status_code == 200, public.text
+    assert public.json()[0]["media_url"] == "https://example.org/a.jpg"
+    assert photo not in public.text
 
 
 async def test_a_photo_url_naming_no_upload_is_refused_naming_the_field(issues_api) -> None:

@@ -36,6 +36,7 @@ from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.attributes import answers
 from services.issues.domain.catalog import Catalog
 from services.issues.domain.issue import OPEN, STATUSES, Issue
+from services.issues.photos import store as photo_store
 from services.issues.placement import placement_of
 from services.issues.projections import ISSUE_LIST, TIER_TREE
 from shared import idempotency
@@ -429,7 +430,10 @@ def _public(issue: Issue, catalog: Catalog) -> dict[str, Any]:
         "zipcode": None,
         "lat": location.get("lat"),
         "long": location.get("lng"),
-        "media_url": issue.photos[0] if issue.photos else None,
+        # This list is public; a photo uploaded here is for signed-in people only
+        # (docs/console-issues.md, "Photos"), so only a link the reporter gave is shown.
+        "media_url": next((p for p in issue.photos if not p.startswith(photo_store.PATH_PREFIX)),
+                          None),
         # Not in the spec's request fields: present only when the service asked attributes.
         **({"attributes": [{"code": code, "value": value}
                            for code, value in issue.attributes.items()]}
