@@ -1,6 +1,7 @@
 """The platform as a new user starts it: `gongzhi up`, a token from `gongzhi token`, an issue
 raised over HTTP at a building, visible in its community's, street's and district's
-summaries; every service's OpenAPI docs reachable; Ctrl-C stops everything."""
+summaries; every service's OpenAPI docs and AsyncAPI document reachable; Ctrl-C stops
+everything."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def test_gongzhi_up_serves_the_demo_city_end_to_end(tmp_path: Path) -> None:
             # The first OpenAPI document is built on request: seconds on a busy machine.
             assert httpx.get(f"{gz.url(service)}/openapi.json", timeout=60).status_code == 200
             assert httpx.get(f"{gz.url(service)}/docs", timeout=60).status_code == 200
+            events = httpx.get(f"{gz.url(service)}/asyncapi.json", timeout=60).json()
+            assert events["channels"][service]["address"] == f"gongzhi.{service}"
         issues = gz.url("issues")
         resident = gz.token("resident", "km.guandu.taihe.heping", "--sub", "r-100")
         leader = gz.token("district_staff", "km.guandu")
