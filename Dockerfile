@@ -8,6 +8,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY contracts contracts
 COPY shared shared
 COPY services services
 COPY gongzhi gongzhi
