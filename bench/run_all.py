@@ -6,6 +6,6 @@ import subprocess
 import sys
 
 for module in ("bench.http_commands", "bench.projection_throughput", "bench.kafka_throughput",
-               "bench.console"):
+               "bench.reactions", "bench.console"):
     print(f"\n== {module}", flush=True)
     subprocess.run([sys.executable, "-m", module], check=True)

@@ -117,6 +117,7 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     # class 57: shutting down, cannot connect now, statement timeout
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections
+    asyncpg.exceptions.LockNotAvailableError,  # lock_timeout: a reaction waiting on the log
     # asyncpg's own state machine, when the server ends a connection mid-statement
     # ("cannot switch to state 12; another operation is in progress")
     asyncpg.exceptions.InternalClientError,

@@ -4,6 +4,7 @@ event by event, each once; events a reaction ignores still move its position on.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tests.integration.test_policies import issues_app
 from tests.utils.city import SMALL_CITY, SYSTEM
 from tests.utils.crashing_reaction import patrol_runner
 from tests.utils.store import count_events, stored_events
+from tests.utils.wait import eventually
 
 ROOT = Path(__file__).parents[2]
 GRID_WORKER = {"actor": {"sub": "w-g03", "role": "grid_worker", "name": "网格员"}}
@@ -117,5 +119,38 @@ async def test_a_batch_whose_credits_race_is_applied_event_by_event_each_once(
         assert await position(pool, SERVICE.schema, "volunteers") == 3
         assert await pool.fetchval(f"SELECT count(*) FROM {SERVICE.schema}.dead_letters") == 0
     finally:
+        await pool.close()
+        volunteers.close()
+
+
+async def test_a_reaction_waiting_too_long_for_the_log_s_lock_is_retried_not_parked(
+        settings: Settings) -> None:
+    """A reaction inserts its events under the log's table lock, like every writer; held
+    past the lock timeout by a long writer, the reaction is retried, not parked (even by a
+    runner that parks at the first real failure) and credits once when the lock is free."""
+    volunteers = open_application(VolunteersApplication, settings.database_url)
+    volunteers.recorder.datastore.lock_timeout = 1  # seconds; 5 in service
+    pool = await create_pool(settings.database_url)
+    writer = await pool.acquire()
+    try:
+        runner = ProjectionRunner(SERVICE.bind(volunteers), pool, lambda _: None,
+                                  dead_letter_after=1)
+        await runner.prepare()
+        tx = writer.transaction()
+        await tx.start()
+        await writer.execute('LOCK TABLE volunteers.volunteers_events IN EXCLUSIVE MODE')
+        reacting = asyncio.create_task(
+            runner.handle([Delivery("volunteers", 1, lambda: confirmed("p-2", 1))]))
+        await eventually(lambda: pool.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'LOCK TABLE%volunteers_events%'"), lambda n: n > 0)
+        await asyncio.sleep(2.5)  # past the 1 s lock timeout: at least one attempt failed
+        await tx.rollback()
+        await asyncio.wait_for(reacting, timeout=30)
+        assert volunteers.get_account("p-2").balance == 10
+        assert await pool.fetchval(f"SELECT count(*) FROM {SERVICE.schema}.dead_letters") == 0
+        assert await position(pool, SERVICE.schema, "volunteers") == 1
+    finally:
+        await pool.release(writer)
         await pool.close()
         volunteers.close()
