@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS {schema}.schema_version (
 """
 # What a schema made before versions were recorded counts as.
 UNRECORDED_VERSION = 1
+SUPERSEDED_POLL_SECONDS = 5.0
 
 MAX_BACKOFF_SECONDS = 5.0
 REPLAY_POLL_SECONDS = 2.0
@@ -82,6 +83,12 @@ async def built_version(conn: asyncpg.Connection, schema: str) -> int | None:
     if not await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".schema_version'):
         return None
     return await conn.fetchval(f'SELECT version FROM "{schema}".schema_version')
+
+
+class Superseded(Exception):
+    """The schema was built at a newer version than this code's (a newer replica swapped it
+    in during a rolling deployment): this runner must not write its older idea of the tables
+    into it. Nothing of the batch is applied; the newer replicas apply it."""
 
 
 def transient(exc: BaseException) -> bool:
@@ -137,11 +144,13 @@ class ProjectionRunner:
                     f"INSERT INTO {self._q}.schema_version (version) VALUES ($1)", built)
             if built == declared and self.projection.ddl.strip():
                 await conn.execute(self.projection.ddl.format(schema=self._q))
+        was_superseded = self.superseded
         self.built_version = built
-        if built > declared:
+        if self.superseded and not was_superseded:
             log.warning("%s was built at version %d, newer than this code's %d (a newer "
-                        "replica, or a rollback): following it as it is; `gongzhi rebuild` "
-                        "builds it at this version", self.schema, built, declared)
+                        "replica's, or a rollback's): this runner applies nothing to it; "
+                        "after a rollback `gongzhi rebuild` builds it at this version",
+                        self.schema, built, declared)
         elif built < declared and not self.projection.rebuildable:
             log.error("%s is at version %d, the code declares %d, but it keeps state that "
                       "replaying would act on again: it is not rebuilt; migrate it by hand",
@@ -152,6 +161,12 @@ class ProjectionRunner:
         """The live schema was built at an older version than the projection declares."""
         return (self.projection.rebuildable and self.built_version is not None
                 and self.built_version < self.projection.version)
+
+    @property
+    def superseded(self) -> bool:
+        """The live schema was built at a newer version than this code's: applying to it
+        would write an older idea of its tables, so this runner does not."""
+        return self.built_version is not None and self.built_version > self.projection.version
 
     async def upgrade(self) -> bool:
         """Rebuild the schema at the declared version and swap it in, unless another replica
@@ -179,7 +194,13 @@ class ProjectionRunner:
             await self.prepare()
             if self.stale:
                 await self.upgrade()
-            await self._consume(follow=True)
+            while self.superseded:  # until the newer code is gone and the schema rebuilt
+                await asyncio.sleep(SUPERSEDED_POLL_SECONDS)
+                await self.prepare()
+            try:
+                await self._consume(follow=True)
+            except Superseded as exc:  # swapped in under us; the next round waits
+                log.warning("%s; applying nothing to it", exc)
 
         async def replays() -> None:
             await asyncio.sleep(REPLAY_POLL_SECONDS)
@@ -194,6 +215,8 @@ class ProjectionRunner:
         before = self.applied
         if self.stale:
             await self.upgrade()
+        if self.superseded:
+            return 0
         await self._consume(follow=False)
         return self.applied - before
 
@@ -205,6 +228,8 @@ class ProjectionRunner:
     async def handle(self, batch: Sequence[Delivery]) -> None:
         try:
             await self._apply(batch)
+        except Superseded:
+            raise
         except Exception as exc:  # one bad message must not hold the others back
             log.warning("batch of %d failed on %s (%s); retrying one by one",
                         len(batch), self.schema, exc)
@@ -220,6 +245,8 @@ class ProjectionRunner:
                 await self._apply([delivery])
                 return
             except Exception as exc:
+                if isinstance(exc, Superseded):
+                    raise
                 if isinstance(exc, NotYet):
                     first_not_yet = first_not_yet or time.monotonic()
                     if time.monotonic() - first_not_yet > self.patience:
@@ -237,6 +264,7 @@ class ProjectionRunner:
     async def _apply(self, batch: Sequence[Delivery]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
+            await self._still_current(conn)
             stored = await self._stored_positions(conn, {d.stream for d in batch})
             fresh = [d for d in batch if d.offset > stored.get(d.stream, -1)]
             if not fresh:
@@ -256,6 +284,14 @@ class ProjectionRunner:
             finally:
                 telemetry.end(spans)
         self.applied += len(events)
+
+    async def _still_current(self, conn: asyncpg.Connection) -> None:
+        """Under the schema's lock: has a newer version been swapped in since `prepare`?"""
+        built = await conn.fetchval(f"SELECT version FROM {self._q}.schema_version")
+        if built is not None and built > self.projection.version:
+            self.built_version = built
+            raise Superseded(f"{self.schema} was rebuilt at version {built}, newer than this "
+                             f"code's {self.projection.version}")
 
     async def _stored_positions(
         self, conn: asyncpg.Connection, streams: set[str]
@@ -348,8 +384,8 @@ class ProjectionRunner:
 
     async def replay_requested(self) -> int:
         """Replay what operators asked for from outside this process (`gongzhi dead-letters
-        replay` marks rows `replay`). Not into a schema about to be replaced."""
-        if self.stale:
+        replay` marks rows `replay`). Not into a schema of another version."""
+        if self.stale or self.superseded:
             return 0
         ids = await self.pool.fetch(
             f"SELECT id FROM {self._q}.dead_letters WHERE state = 'replay' ORDER BY id")

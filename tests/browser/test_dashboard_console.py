@@ -113,6 +113,9 @@ def test_an_operator_sees_each_services_read_models(console: RunningPlatform, pa
         expect(page.locator("#read-models")).to_contain_text(model)
         expect(page.locator("#health")).to_contain_text("ok")
         shot(page, f"operators-{service}")
+    page.goto("/operators/issues")  # each read model's version: the issue list is at 2
+    expect(page.locator("#read-models tr", has_text="issues_issue_list").first).to_contain_text(
+        "v2")
     page.goto("/operators/grid")
     expect(page.get_by_role("heading", name=re.compile("Webhook"))).to_be_visible()
     asyncapi = page.locator("#api-documents a[data-doc=asyncapi]")

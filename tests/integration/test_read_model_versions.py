@@ -20,10 +20,15 @@ from shared import db
 from shared.bus.envelope import Envelope
 from shared.db import create_pool
 from shared.projections.projection import Projection
-from shared.projections.runner import ProjectionRunner
+from shared.projections.runner import ProjectionRunner, Superseded
 from shared.settings import Settings
 from tests.integration.conftest import issues_on
-from tests.integration.test_projection_runner import consumers, issues, raise_many
+from tests.integration.test_projection_runner import (
+    all_deliveries,
+    consumers,
+    issues,
+    raise_many,
+)
 from tests.utils.city import BUILDING
 from tests.utils.serve import serve
 from tests.utils.tokens import bearer
@@ -181,16 +186,27 @@ async def test_a_schema_from_before_versions_counts_as_version_1(issues, pool, s
     assert await v2.upgrade() is True and await version(pool) == 2
 
 
-async def test_older_code_follows_a_newer_schema_without_rebuilding_it(
+async def test_older_code_applies_nothing_to_a_schema_a_newer_replica_swapped_in(
     issues, pool, settings
 ) -> None:
-    raise_many(issues, 2)
-    await ProjectionRunner(TitlesV2(), pool, consumers(settings)).catch_up()
-    oid = await schema_oid(pool, SCHEMA)
+    """A rolling deployment: a replica of version 1 still runs when one of version 2 has
+    rebuilt and swapped the schema in. The old one must not write its idea of the tables
+    into the new ones (here it could not even: `title` is NOT NULL)."""
+    await built_at_v1(issues, pool, settings, 2)
     old = ProjectionRunner(TitlesV1(), pool, consumers(settings))
     await old.prepare()
-    assert old.built_version == 2 and not old.stale  # a newer replica's, or a rollback's
+    assert not old.superseded
+    assert await ProjectionRunner(TitlesV2(), pool, consumers(settings)).upgrade() is True
+    oid = await schema_oid(pool, SCHEMA)
+    raise_many(issues, 1)
+    batch = await all_deliveries(settings)
+    with pytest.raises(Superseded):
+        await old.handle(batch)
+    assert old.superseded
+    assert await pool.fetchval(f'SELECT count(*) FROM "{SCHEMA}".dead_letters') == 0
+    assert await old.catch_up() == 0  # and on its next start: not rebuilt back, nothing applied
     assert await schema_oid(pool, SCHEMA) == oid and await version(pool) == 2
+    assert len(await nodes(pool)) == 2  # the newer replicas apply the third
 
 
 async def test_a_real_read_model_at_version_1_is_brought_to_its_version(
