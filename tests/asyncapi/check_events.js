@@ -3,7 +3,8 @@
 // schema, its Kafka headers against its message's headers schema. Prints the failures as
 // JSON, [{id, type, part, errors}]; run by tests/asyncapi/test_events_match_the_document.py:
 //   node tests/asyncapi/check_events.js asyncapi.json events.json
-// events.json: [{id, type, data, headers: {name: value}}].
+// events.json: [{id, type, data, headers: {name: value}, structured?: {…}}]; `structured`,
+// the structured-mode CloudEvent of a whistle event, is checked against `structured.<type>`.
 'use strict';
 const fs = require('fs');
 const Ajv = require('ajv');
@@ -28,8 +29,15 @@ for (const e of events) {
   }
   const payload = schema(message.payload.$ref.slice(1));
   const headers = schema(`/components/messages/${e.type}/headers`);
-  for (const [part, check, value] of [['data', payload, e.data], ['headers', headers, e.headers]]) {
-    if (!check(value)) failures.push({ id: e.id, type: e.type, part, errors: check.errors });
+  const parts = [['data', payload, e.data], ['headers', headers, e.headers]];
+  if (e.structured !== undefined) {  // as a webhook or the SSE stream sends it
+    const message = doc.components.messages[`structured.${e.type}`];
+    parts.push(['structured', message ? schema(`/components/messages/structured.${e.type}/payload`)
+      : null, e.structured]);
+  }
+  for (const [part, check, value] of parts) {
+    if (!check) failures.push({ id: e.id, type: e.type, part, errors: ['no such message'] });
+    else if (!check(value)) failures.push({ id: e.id, type: e.type, part, errors: check.errors });
   }
 }
 process.stdout.write(JSON.stringify(failures));

@@ -2,8 +2,9 @@
 event of the seeded demo city and of a generated month of issues, whistles and ratings
 (four services, dozens of types), as the relay would publish it, has data its message's
 payload schema accepts and `ce_*` headers its message's headers schema accepts (so
-`ce_departments` only where the document offers it). Checked by Ajv, the validator the
-AsyncAPI parser itself uses, through node."""
+`ce_departments` only where the document offers it); a whistle event's structured
+CloudEvent (webhooks, SSE) is what its `structured.<type>` message says. Checked by Ajv,
+the validator the AsyncAPI parser itself uses, through node."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import psycopg
 
-from contracts.asyncapi import document
+from contracts.asyncapi import DEPARTMENT_FEED, document
 from gongzhi.demo.seed import seed
 from shared import embedded_pg
-from shared.bus.cloudevents import to_kafka
+from shared.bus.cloudevents import to_kafka, to_structured
 from shared.bus.envelope import from_stored
 from tests.asyncapi.parser import HERE
 from tests.conftest import DATA_KEY
@@ -36,8 +37,11 @@ def _published(database_url: str) -> list[dict]:
         for originator, version, topic, state in stored_events(database_url, service):
             envelope = from_stored(service, originator, version, topic, state)
             _, _, headers = to_kafka(envelope)
-            events.append({"id": envelope.id, "type": envelope.type, "data": envelope.data,
-                           "headers": {k: v.decode() for k, v in headers}})
+            event = {"id": envelope.id, "type": envelope.type, "data": envelope.data,
+                     "headers": {k: v.decode() for k, v in headers}}
+            if envelope.type.startswith(DEPARTMENT_FEED):  # also sent by webhooks and SSE
+                event["structured"] = json.loads(to_structured(envelope))
+            events.append(event)
     return events
 
 
@@ -55,12 +59,16 @@ def test_every_stored_event_matches_its_message_in_the_document(
     events = _published(database_url) + _published(month)
     types = {e["type"] for e in events}
     assert len(types) >= 30, f"the demo city stored only {sorted(types)}"
-    # Two forgeries, to see the check bite: a required field gone, a header not offered.
+    # Forgeries, to see the check bite: a required field gone, a header not offered, a
+    # webhook body without its data.
     required = next(e for e in events if e["type"] == "gongzhi.node.registered.v1")
+    whistle = next(e for e in events if "structured" in e)
     forged = [{**required, "id": "forged/1", "data": {
                   k: v for k, v in required["data"].items() if k != "path"}},
               {**required, "id": "forged/2", "headers": {
-                  **required["headers"], "ce_departments": "km-cgj"}}]
+                  **required["headers"], "ce_departments": "km-cgj"}},
+              {**whistle, "id": "forged/3", "structured": {
+                  k: v for k, v in whistle["structured"].items() if k != "data"}}]
     (tmp_path / "asyncapi.json").write_text(json.dumps(document()), encoding="utf-8")
     (tmp_path / "events.json").write_text(json.dumps(events + forged, ensure_ascii=False),
                                           encoding="utf-8")
@@ -70,7 +78,7 @@ def test_every_stored_event_matches_its_message_in_the_document(
     assert done.returncode == 0, done.stderr
     failures = json.loads(done.stdout)
     caught = [f for f in failures if f["id"].startswith("forged/")]
-    assert [(f["id"], f["part"]) for f in caught] == [("forged/1", "data"),
-                                                       ("forged/2", "headers")], caught
+    assert [(f["id"], f["part"]) for f in caught] == [
+        ("forged/1", "data"), ("forged/2", "headers"), ("forged/3", "structured")], caught
     real = [f for f in failures if f not in caught]
     assert real == [], json.dumps(real[:5], ensure_ascii=False, indent=1)
