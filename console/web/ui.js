@@ -114,6 +114,16 @@ export function values(form) {
   return out;
 }
 
+// A figure that may be missing (null: nothing to count yet) shows as a dash, never "NaN".
+export function fixed(x, digits = 1) {
+  return x === null || x === undefined ? '—' : Number(x).toFixed(digits);
+}
+
+// A rate in [0, 1] as a percentage, or a dash when there is none.
+export function percent(x, digits = 1) {
+  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
+}
+
 export function badge(text, kind = '') {
   return h('span', { class: `badge ${kind}` }, text);
 }

@@ -11,6 +11,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import session_token, shot
+from tests.browser.helpers import bearer, raise_issue
 from tests.utils.platform import RunningPlatform
 from tests.utils.wait import eventually_sync
 
@@ -18,19 +19,12 @@ DISTRICT = "wx.chongan"
 STREETS = {"wx.chongan.tongjiang": 3, "wx.chongan.guangyi": 2}
 
 
-def bearer(gz: RunningPlatform, role: str, scope: str, **kw: str) -> dict[str, str]:
-    token, _ = session_token(gz, role, scope, **kw)
-    return {"Authorization": f"Bearer {token}"}
-
-
 def raise_issues(gz: RunningPlatform) -> None:
     for street, n in STREETS.items():
         resident = bearer(gz, "resident", street, sub=f"dash-{street}")
         for i in range(n):
-            r = httpx.post(f"{gz.url('issues')}/v1/issues", headers=resident, json={
-                "node": street, "title": f"驾驶舱测试 {street} {i}",
-                "category": "environment.back_lane", "channel": "app"})
-            assert r.status_code == 201, r.text
+            raise_issue(gz, resident, street, f"驾驶舱测试 {street} {i}",
+                        category="environment.back_lane")
 
 
 def pct(x: float | None) -> str:

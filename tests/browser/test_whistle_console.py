@@ -16,6 +16,7 @@ import uuid
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.browser import helpers
 from tests.browser.conftest import session_token, shot
 from tests.utils.wait import eventually_sync
 
@@ -31,14 +32,11 @@ def board_row(page: Page, title: str):
 def raise_issue(console, title: str) -> str:
     """A resident reports the illegal construction (through the API: the resident's screens
     are another test's)."""
-    token, _ = session_token(console, "resident", "km.guandu.taihe.heping", sub="r-002-browser")
-    r = httpx.post(f"{console.url('issues')}/v1/issues", json={
-        "node": "km.guandu.taihe.heping.g01.y001.b01", "title": title,
-        "category": "public_affairs.illegal_construction", "channel": "app"},
-        headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 201, r.text
-    assert r.json()["handling_node"] == STREET  # triage: a street matter
-    return r.json()["id"]
+    resident = helpers.bearer(console, "resident", "km.guandu.taihe.heping", sub="r-002-browser")
+    issue = helpers.raise_issue(console, resident, "km.guandu.taihe.heping.g01.y001.b01",
+                                title, category="public_affairs.illegal_construction")
+    assert issue["handling_node"] == STREET  # triage: a street matter
+    return issue["id"]
 
 
 def test_the_whistle_case_in_three_browsers(page_as, console) -> None:

@@ -4,7 +4,7 @@
 import { route, go } from '../router.js';
 import { api, url } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, clear, section, table, badge } from '../ui.js';
+import { h, clear, section, table, badge, fixed, percent } from '../ui.js';
 import { chart } from '../charts.js';
 import { session } from '../session.js';
 
@@ -48,13 +48,8 @@ addMessages({
 const RATES = ['response_rate', 'resolution_rate', 'satisfaction_rate', 'report_in_rate'];
 const COUNTS = ['total', 'raised', 'acknowledged', 'assigned', 'resolved', 'reopened', 'closed'];
 
-export function pct(x) {
-  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
-}
-
-export function score(x) {
-  return x === null || x === undefined ? '—' : Number(x).toFixed(1);
-}
+const pct = (x) => percent(x, 1);
+const score = (x) => fixed(x, 1);
 
 function movement(change) {
   if (change === null || change === undefined || change === 0) return badge('—');

@@ -6,7 +6,7 @@
 import { route, go } from '../router.js';
 import { api, live, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, clear, table, section, act, fmtTime, ticking, badge } from '../ui.js';
+import { h, clear, table, section, act, fmtTime, ticking, badge, fixed, percent } from '../ui.js';
 import { session } from '../session.js';
 import { departmentNames, summonsBadge } from './summons.js';
 import { assignedIssues } from './department-issues.js';
@@ -73,8 +73,8 @@ function boardTable(board, mine, reload) {
 }
 
 function statsTiles(s) {
-  const pct = s.on_time_rate === null ? '—' : `${Math.round(s.on_time_rate * 100)}%`;
-  const mins = s.report_minutes === null ? '—' : s.report_minutes.toFixed(1);
+  const pct = percent(s.on_time_rate, 0);
+  const mins = fixed(s.report_minutes, 1);
   return h('div', { class: 'kpi', id: 'stats' }, [
     ['department.summoned', s.summoned], ['department.reported', s.reported],
     ['department.on_time', s.on_time], ['department.overdue', s.overdue],
@@ -83,8 +83,7 @@ function statsTiles(s) {
 }
 
 function evaluationsPart(ev) {
-  const means = ['timeliness', 'effectiveness', 'attitude'].map((a) => `${t(`whistle.${a}`)} ${
-    ev.means[a] === null ? '—' : ev.means[a].toFixed(2)}`).join(' · ');
+  const means = ['timeliness', 'effectiveness', 'attitude'].map((a) => `${t(`whistle.${a}`)} ${fixed(ev.means[a], 2)}`).join(' · ');
   return h('div', { id: 'evaluations' }, h('p', {}, `${t('department.means')}: ${means}`),
     table([t('whistle.timeliness'), t('whistle.effectiveness'), t('whistle.attitude'),
       t('whistle.comment'), t('whistle.node'), t('department.evaluated_at')], ev.evaluations,

@@ -4,7 +4,7 @@
 import { route } from '../router.js';
 import { api } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, table, section } from '../ui.js';
+import { h, table, section, fixed, percent } from '../ui.js';
 import { session } from '../session.js';
 
 addMessages({
@@ -22,8 +22,6 @@ addMessages({
   },
 });
 
-const fixed = (v, digits) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
-const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
 
 route({
   path: '/departments', id: 'departments', nav: 'departments.title', order: 35,
@@ -39,7 +37,7 @@ route({
       ranking.month || ''}`, table([t('departments.rank'), t('departments.name'),
       t('departments.area'), t('departments.score'), t('departments.report_in_rate'),
       t('departments.evaluation_mean'), ''], ranked, (d) => [`${d.kpi.rank ?? '—'}`, d.name,
-      d.jurisdiction.join(', '), fixed(d.kpi.score, 3), pct(d.kpi.report_in_rate),
+      d.jurisdiction.join(', '), fixed(d.kpi.score, 3), percent(d.kpi.report_in_rate, 0),
       fixed(d.kpi.evaluation_mean, 2), h('a', { href: `/departments/${d.code}`,
         'data-link': true }, t('departments.board'))], { id: 'departments' })));
   },
