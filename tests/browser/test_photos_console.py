@@ -1,6 +1,7 @@
 """Photos from a phone in the browser: a resident attaches a picture while reporting (the
 camera's file input), it is uploaded before the report is sent and shows as a thumbnail on
-the issue page; a community worker's progress note carries a photo into the timeline."""
+the issue page (one too large for the service is redrawn smaller first); a community
+worker's progress note carries a photo into the timeline."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import shot
-from tests.utils.images import png
+from tests.utils.images import noisy_png, png
 
 HEPING = "km.guandu.taihe.heping"
 Y017 = f"{HEPING}.g03.y017"
@@ -32,6 +33,14 @@ def test_a_photo_taken_while_reporting_shows_on_the_issue_and_its_progress(page_
     expect(thumb).to_have_count(1)
     expect(thumb).to_have_js_property("naturalWidth", 40)  # the service served it back
     expect(form.locator("[name=photos]")).to_have_value(re.compile(r"^/v1/photos/\S{32}$"))
+    # A photo over the service's 5 MB is redrawn in the browser, 2048 px on its long side.
+    big = noisy_png(2500, 1000)
+    assert len(big) > 5 * 1024 * 1024
+    attach(form, "large.png", big)
+    expect(thumb).to_have_count(2)
+    expect(thumb.nth(1)).to_have_js_property("naturalWidth", 2048)
+    expect(form.locator("[name=photos]")).to_have_value(
+        re.compile(r"^/v1/photos/\S{32}\n/v1/photos/\S{32}$"))
     form.locator("[name=node]").select_option(Y017)
     form.locator("[name=category]").select_option("environment.littering")
     form.locator("[name=title]").fill(title)
