@@ -7,6 +7,8 @@
 #   deploy/kafka.sh fetch              download the jars into the cache (once)
 #   deploy/kafka.sh start [--cluster]  start 1 node, or 3 nodes, and wait until up
 #   deploy/kafka.sh start-node ID      start one stopped node of a running cluster
+#   deploy/kafka.sh stop-node ID       stop one node (SIGTERM: a clean shutdown)
+#   deploy/kafka.sh kill-node ID       kill one node at once (SIGKILL: a crash)
 #   deploy/kafka.sh stop               stop whatever this state dir started
 #   deploy/kafka.sh status             report; exit 0 running, 3 stopped, 1 partial
 #   deploy/kafka.sh clean              stop, then delete the state dir (topics, logs)
@@ -36,7 +38,7 @@ KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 MAIN_CLASS="kafka.Kafka"
 
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -127,7 +129,10 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 
 num.partitions=3
-auto.create.topics.enable=true
+# Topics are made only by the relays (or 'gongzhi topics create'), with the configured
+# partitions and replication; a consumer asking for one that does not exist yet waits
+# for it instead of creating it with these broker defaults.
+auto.create.topics.enable=false
 default.replication.factor=$rf
 min.insync.replicas=$isr
 offsets.topic.replication.factor=$rf
@@ -318,6 +323,34 @@ cmd_start_node() {
     log "node $id ready"
 }
 
+# stop-node ID / kill-node ID: take one node of the setup down, the others keep running
+# (a broker restart, or a crash for fault tests). kill-node does not wait for a
+# shutdown: SIGKILL, then it waits until the process is really gone.
+cmd_stop_node() {
+    local signal="$1" id="${2:-}" dir pid
+    [[ "$id" =~ ^[0-9]+$ ]] || usage
+    dir="$(node_dir "$id")"
+    [[ -d "$dir" ]] || die "node $id is not in this setup ($STATE)"
+    if ! node_running "$id"; then
+        log "node $id is not running"
+        rm -f "$dir/kafka.pid"
+        return 0
+    fi
+    if [[ "$signal" == KILL ]]; then
+        pid="$(cat "$dir/kafka.pid")"
+        kill -KILL "$pid" 2>/dev/null || true
+        # Gone, or a zombie its new parent has not reaped yet (it holds no port then).
+        while kill -0 "$pid" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]; do
+            sleep 0.1
+        done
+        rm -f "$dir/kafka.pid"
+        log "killed node $id (pid $pid)"
+    else
+        stop_pids "$KAFKA_STOP_TIMEOUT" "$dir/kafka.pid" "$dir/server.properties"
+        log "stopped node $id"
+    fi
+}
+
 bootstrap_servers() {
     local count="$1" id out=""
     for ((id = 1; id <= count; id++)); do out+="${out:+,}127.0.0.1:$((KAFKA_PORT + id - 1))"; done
@@ -369,6 +402,8 @@ case "${1:-}" in
     fetch) shift; cmd_fetch "$@" ;;
     start) shift; lock_state "$STATE"; cmd_start "$@" ;;
     start-node) shift; lock_state "$STATE"; cmd_start_node "$@" ;;
+    stop-node) shift; lock_state "$STATE"; cmd_stop_node TERM "$@" ;;
+    kill-node) shift; lock_state "$STATE"; cmd_stop_node KILL "$@" ;;
     stop) shift; [[ -d "$STATE" ]] && lock_state "$STATE"; cmd_stop "$@" ;;
     status) shift; cmd_status "$@" ;;
     clean) shift; [[ -d "$STATE" ]] && lock_state "$STATE"; cmd_clean "$@" ;;

@@ -7,6 +7,7 @@
   gongzhi rebuild   rebuild a projection from position zero and swap it in
   gongzhi subscribe print the whistle events that concern a department, from Kafka
   gongzhi asyncapi  print the AsyncAPI 3 document of every public event
+  gongzhi topics    create the Kafka topics as configured, or check them (exit 1 if unlike)
   gongzhi pg        start or stop the embedded PostgreSQL server
 """
 
@@ -19,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from gongzhi import launcher, reports
+from gongzhi import launcher, reports, topics
 from gongzhi.services import SERVICES
 from shared import auth
 from shared.settings import Settings
@@ -286,6 +287,7 @@ def pg(
 
 
 reports.register(app)  # gongzhi report, gongzhi ranking
+topics.register(app)  # gongzhi topics create|check
 
 if __name__ == "__main__":
     app()

@@ -15,6 +15,9 @@ import sys
 from aiokafka import AIOKafkaConsumer
 
 from shared.bus.cloudevents import topic_for
+from shared.bus.topics import never_auto_create
+
+never_auto_create()  # wait for the grid topic if the relay has not made it yet, never make it
 
 
 def wanted(headers: list[tuple[str, bytes]], department: str) -> bool:

@@ -1,7 +1,8 @@
 """What an operator needs to see of a running service: each read model's position against
 the head of the logs it follows (events behind, and the age of the oldest event it has not
-applied), its dead letters, the relay's position on Kafka, and any service-specific troubles
-(a service may add them, e.g. grid's failing webhook deliveries). Admins only.
+applied), its dead letters, the relay's position on Kafka and any topic of its unlike the
+configuration, and any service-specific troubles (a service may add them, e.g. grid's failing
+webhook deliveries). Admins only.
 
 Lag is measured where it is cheap and exact: on the embedded transport a stream is a service's
 notification log, so its head is that log's newest id and the oldest unapplied event is the
@@ -105,8 +106,10 @@ async def relay_status(pool: asyncpg.Pool, relay: Any) -> dict[str, Any] | None:
             position = await conn.fetchval(
                 f'SELECT position FROM "{relay.service}".relay_position WHERE topic = $1',
                 relay.topic) or 0
+    # Topics unlike the configuration, as the relay found them at its last start (topics.py).
     return {"topic": relay.topic, "position": position, "head": head,
-            "lag_events": max(0, head - position)}
+            "lag_events": max(0, head - position),
+            "topic_mismatches": list(relay.topic_mismatches)}
 
 
 @router.get("/status", name="ops_status")

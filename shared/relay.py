@@ -12,9 +12,9 @@ second replica waits as a warm standby.
 A stored event the relay cannot read or encode never stops it: it goes, as stored, to the
 dead-letter topic `<topic>.dead-letters` with full CloudEvents attributes (its id, source,
 type, subject, sequence, the time it was relayed, and `ce_gongzhierror` saying what was wrong),
-and the stream goes on. Topics are created here, with the configured partitions and
-replication (the brokers do not auto-create them); an existing topic that differs from the
-configuration is reported loudly at every start.
+and the stream goes on. Topics are created here (shared/bus/topics.py), with the configured
+partitions and replication (nothing else creates them); an existing topic that differs from
+the configuration is reported loudly at every start.
 """
 
 from __future__ import annotations
@@ -26,17 +26,16 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from opentelemetry.trace import Span
 
 from shared import db, supervise, telemetry
+from shared.bus import topics
 from shared.bus.cloudevents import Headers, to_kafka, topic_for, unreadable_headers
 from shared.bus.envelope import from_stored
 from shared.bus.log_follower import follow_logs
 
 log = logging.getLogger("gongzhi.relay")
-DEAD_LETTER_SUFFIX = ".dead-letters"
+DEAD_LETTER_SUFFIX = topics.DEAD_LETTER_SUFFIX
 
 
 class Relay:
@@ -102,37 +101,9 @@ class Relay:
             f'CREATE TABLE IF NOT EXISTS "{self.service}".relay_position '
             f"(topic text PRIMARY KEY, position bigint NOT NULL)"
         )
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        await admin.start()
-        try:
-            configs = {"min.insync.replicas": "2"} if self.replication >= 3 else {}
-            present = set(await admin.list_topics())
-            wanted = (self.topic, self.dead_letter_topic)
-            missing = [NewTopic(t, self.partitions, self.replication, topic_configs=configs)
-                       for t in wanted if t not in present]
-            if missing:
-                with contextlib.suppress(TopicAlreadyExistsError):  # another replica's
-                    await admin.create_topics(missing)
-            existing = [t for t in wanted if t in present]  # made before: as configured?
-            self.topic_mismatches = await self._check_topics(admin, existing) if existing else []
-        finally:
-            await admin.close()
-
-    async def _check_topics(self, admin: AIOKafkaAdminClient, topics: list[str]) -> list[str]:
-        """What an existing topic has that the configuration does not say: logged as an
-        error (a topic auto-created by a broker, or by an older configuration)."""
-        mismatches = []
-        for described in await admin.describe_topics(topics):
-            partitions = described.get("partitions") or []
-            replicas = {len(p.get("replicas") or ()) for p in partitions}
-            if len(partitions) != self.partitions or replicas != {self.replication}:
-                mismatches.append(
-                    f"{described['topic']}: {len(partitions)} partitions, replication "
-                    f"{sorted(replicas)}; configured {self.partitions} and {self.replication}")
-        for m in mismatches:
-            log.error("TOPIC MISMATCH %s (create the topic as configured, or change the "
-                      "configuration: GONGZHI_KAFKA_PARTITIONS, GONGZHI_KAFKA_REPLICATION)", m)
-        return mismatches
+        self.topic_mismatches = await topics.ensure(
+            self.bootstrap, topics.service_topics(self.topic),
+            topics.Layout(self.partitions, self.replication))
 
     async def _publish(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> None:
         position = await conn.fetchval(

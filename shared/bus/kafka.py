@@ -20,6 +20,10 @@ from aiokafka.structs import ConsumerRecord
 from shared.bus.cloudevents import from_kafka, topic_for
 from shared.bus.consumer import PositionLoader
 from shared.bus.envelope import Delivery, Envelope
+from shared.bus.topics import never_auto_create
+
+# A consumer started before the relay must wait for its topic, never create it (topics.py).
+never_auto_create()
 
 
 def stream_of(tp: TopicPartition) -> str:

@@ -21,17 +21,34 @@ def _run(script: str, *args: str, env: dict[str, str]) -> None:
 
 
 class Broker:
-    def __init__(self, state: Path) -> None:
-        port = kafka_port()
-        self.env = {"GONGZHI_KAFKA_DIR": str(state), "KAFKA_PORT": str(port)}
-        self.bootstrap = f"127.0.0.1:{port}"
+    """One KRaft node, or with `nodes=3` the cluster deploy/kafka.sh makes (RF 3,
+    min.insync.replicas 2), whose nodes can be killed and restarted one at a time."""
+
+    def __init__(self, state: Path, nodes: int = 1, env: dict[str, str] | None = None) -> None:
+        port = kafka_port(nodes)
+        self.nodes = nodes
+        self.env = {"GONGZHI_KAFKA_DIR": str(state), "KAFKA_PORT": str(port), **(env or {})}
+        self.bootstrap = ",".join(f"127.0.0.1:{port + i}" for i in range(nodes))
+        self.state = state
 
     def start(self) -> Broker:
-        _run("kafka.sh", "start", env=self.env)
+        _run("kafka.sh", "start", *(["--cluster"] if self.nodes > 1 else []), env=self.env)
         return self
 
     def stop(self) -> None:
         _run("kafka.sh", "stop", env=self.env)
+
+    def kill_node(self, node: int) -> None:
+        _run("kafka.sh", "kill-node", str(node), env=self.env)
+
+    def start_node(self, node: int) -> None:
+        _run("kafka.sh", "start-node", str(node), env=self.env)
+
+    def running(self) -> set[int]:
+        done = subprocess.run([str(DEPLOY / "kafka.sh"), "status"], env=os.environ | self.env,
+                              capture_output=True, text=True, timeout=60)
+        return {int(line.split()[1].rstrip(":")) for line in done.stdout.splitlines()
+                if line.startswith("node ") and ": running" in line}
 
 
 class Zipkin:

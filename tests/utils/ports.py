@@ -23,13 +23,13 @@ def free_port_block(size: int = 4, low: int = 20000, high: int = 40000) -> int:
     raise RuntimeError("no free port block on loopback")
 
 
-def kafka_port() -> int:
-    """A broker port whose controller port (10 000 above, as deploy/kafka.sh has it) is free
-    too, both below Linux's ephemeral range (32768+), where a client socket could take the
-    controller's port between our check and the broker's bind."""
+def kafka_port(nodes: int = 1) -> int:
+    """The first broker port of `nodes` consecutive ones whose controller ports (10 000 above,
+    as deploy/kafka.sh has them) are free too, all below Linux's ephemeral range (32768+),
+    where a client socket could take a controller's port between our check and its bind."""
     for _ in range(200):
-        port = free_port_block(1, low=20000, high=22700)
-        if is_free(port + 10000):
+        port = free_port_block(nodes, low=20000, high=22700)
+        if all(is_free(p + 10000) for p in range(port, port + nodes)):
             return port
     raise RuntimeError("no free broker and controller ports on loopback")
 
