@@ -24,6 +24,7 @@ from bench.common import database, machine
 from bench.projection_throughput import write_events
 from services.issues.projections.issue_list import IssueList
 from services.issues.projections.tier_summary import TierSummary
+from shared.bus import topics
 from shared.bus.kafka import KafkaConsumer, partitions_of
 from shared.db import create_pool
 from shared.projections.runner import ProjectionRunner
@@ -93,7 +94,8 @@ async def main(raises: int) -> None:
         await asyncio.gather(task, return_exceptions=True)
         topic = relay.topic
         size = 600  # bytes of JSON body a raised issue carries, near enough
-        raw_topic = f"{ns}.raw"
+        raw_topic = f"{ns}.raw"  # brokers never auto-create: make it as the relay makes its own
+        await topics.ensure(bootstrap, [raw_topic], topics.Layout(PARTITIONS, 1))
         produce = await raw_produce(bootstrap, raw_topic, events, size)
         consume = await raw_consume(bootstrap, raw_topic, events)
         print(f"  {'ceiling: raw aiokafka produce':<40} {produce:8.0f} msgs/s")
