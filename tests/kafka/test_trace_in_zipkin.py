@@ -27,8 +27,11 @@ def test_one_trace_follows_an_issue_through_kafka(tmp_path: Path) -> None:
         auth = gz.token("district_staff", "km.guandu")
         issues = gz.url("issues")
         summary = f"{issues}/v1/tiers/km.guandu.taihe/summary"
-        eventually_sync(lambda: httpx.get(summary, headers=auth).status_code,
-                        lambda code: code == 200, timeout=120)
+        # The building and the community both known to issues' copy of the tier tree: grid's
+        # nodes arrive over several partitions, in no order across them.
+        eventually_sync(lambda: {httpx.get(url, headers=auth).status_code for url in (
+            summary, f"{issues}/v1/tiers/{BUILDING}/summary")}, lambda codes: codes == {200},
+            timeout=120)
         trace_id = secrets.token_hex(16)
         r = httpx.post(f"{issues}/v1/issues", json={
             "node": BUILDING, "title": "路灯不亮", "category": "public_affairs",
