@@ -6,6 +6,6 @@ import subprocess
 import sys
 
 for module in ("bench.http_commands", "bench.projection_throughput", "bench.kafka_throughput",
-               "bench.reactions", "bench.console"):
+               "bench.reactions", "bench.read_model_versions", "bench.console"):
     print(f"\n== {module}", flush=True)
     subprocess.run([sys.executable, "-m", module], check=True)

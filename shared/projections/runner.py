@@ -264,8 +264,8 @@ class ProjectionRunner:
     async def _apply(self, batch: Sequence[Delivery]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
-            await self._still_current(conn)
-            stored = await self._stored_positions(conn, {d.stream for d in batch})
+            stored = await self._stored_positions(conn, {d.stream for d in batch},
+                                                  check_version=True)
             fresh = [d for d in batch if d.offset > stored.get(d.stream, -1)]
             if not fresh:
                 return
@@ -285,22 +285,23 @@ class ProjectionRunner:
                 telemetry.end(spans)
         self.applied += len(events)
 
-    async def _still_current(self, conn: asyncpg.Connection) -> None:
-        """Under the schema's lock: has a newer version been swapped in since `prepare`?"""
-        built = await conn.fetchval(f"SELECT version FROM {self._q}.schema_version")
+    async def _stored_positions(
+        self, conn: asyncpg.Connection, streams: set[str], *, check_version: bool = False
+    ) -> dict[str, int]:
+        """The stored positions of `streams`. With `check_version`, in the same round trip
+        (a row with no stream carries it), whether a newer version has been swapped in since
+        `prepare`: then nothing may be applied (`Superseded`)."""
+        query = f"SELECT stream, position FROM {self._q}.tracking WHERE stream = ANY($1::text[])"
+        if check_version:
+            query += f" UNION ALL SELECT NULL, version FROM {self._q}.schema_version"
+        rows = await conn.fetch(query, list(streams))
+        stored = {r["stream"]: r["position"] for r in rows if r["stream"] is not None}
+        built = next((r["position"] for r in rows if r["stream"] is None), None)
         if built is not None and built > self.projection.version:
             self.built_version = built
             raise Superseded(f"{self.schema} was rebuilt at version {built}, newer than this "
                              f"code's {self.projection.version}")
-
-    async def _stored_positions(
-        self, conn: asyncpg.Connection, streams: set[str]
-    ) -> dict[str, int]:
-        rows = await conn.fetch(
-            f"SELECT stream, position FROM {self._q}.tracking WHERE stream = ANY($1::text[])",
-            list(streams),
-        )
-        return {r["stream"]: r["position"] for r in rows}
+        return stored
 
     async def _unapplied(
         self, events: list[Envelope], conn: asyncpg.Connection
