@@ -93,7 +93,8 @@ def confirmed(person: str, hours: float) -> Envelope:
     return Envelope(id=f"{wish}/5", source="/gongzhi/volunteers",
                     type="gongzhi.wish.confirmed.v1", subject=wish,
                     time="2026-11-23T09:00:00+00:00", seq=5, tier="km.guandu.taihe.heping",
-                    data={"volunteer": person, "hours": hours, "team": None})
+                    data={"volunteer": person, "hours": hours, "team": None, "note": "",
+                          "at": "2026-11-23T09:00:00+08:00"})
 
 
 async def test_a_batch_whose_credits_race_is_applied_event_by_event_each_once(
@@ -108,7 +109,9 @@ async def test_a_batch_whose_credits_race_is_applied_event_by_event_each_once(
         await runner.prepare()
         ignored = Envelope(id="x/1", source="/gongzhi/volunteers", type="gongzhi.wish.posted.v1",
                            subject=str(uuid.uuid4()), time="2026-11-23T09:00:00+00:00", seq=1,
-                           tier="km", data={})
+                           tier="km", data={"node": "km", "community": "km", "poster": "r",
+                                            "kind": "help", "text": "", "wanted_by": "",
+                                            "at": "2026-11-23T09:00:00+08:00"})
         batch = [confirmed("p-1", 2), confirmed("p-1", 1), ignored]
         await runner.handle([Delivery("volunteers", n, lambda e=e: e)
                              for n, e in enumerate(batch, start=1)])
