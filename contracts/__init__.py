@@ -204,6 +204,22 @@ def payload(envelope: _Event) -> Payload:
     return c.decode(data)
 
 
+def current_type(type: str) -> str:
+    """The type an event stored as `type` is read as (itself when current)."""
+    while (step := UPCASTERS.get(type)) is not None:
+        type = step.to_type
+    return type
+
+
+def read(envelope: _Event, *types: type[P]) -> P | None:
+    """The envelope's payload if it is one of `types`, else None, undecoded: a consumer
+    decodes only what it handles, so an event it ignores can never fail it."""
+    wanted = current_type(envelope.type)
+    if any(cls.TYPE == wanted for cls in types):
+        return payload(envelope)  # type: ignore[return-value]
+    return None
+
+
 def of_service(service: str) -> list[Contract]:
     return [c for c in REGISTRY.values() if c.service == service]
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from contracts.grid import WhistleBlown, WhistleDepartmentCompleted
 from services.evaluation.projections import WHISTLES_DONE
 from shared.bus.envelope import Envelope
 from shared.settings import Settings
@@ -116,9 +117,13 @@ async def test_refusals_say_why_and_write_nothing(platform: Evaluating) -> None:
 
 async def test_whistle_events_handed_over_twice_count_once(settings: Settings) -> None:
     story = IssueStory("km.guandu.taihe", "t", "s")  # its numbering; the types are grid's
-    blown = _as(story.event("x", node="km.guandu.taihe", departments=["a", "b"]),
-                "gongzhi.whistle.blown.v1")
-    completed = _as(story.event("x", department="a"), "gongzhi.whistle.department_completed.v1")
+    blown = _as(story.event("x", node="km.guandu.taihe", situation="law_enforcement",
+                            title="t", issue_id=None, departments=["a", "b"],
+                            summons={"a": "2026-11-01T10:00:00+00:00",
+                                     "b": "2026-11-01T10:00:00+00:00"}, mode="daily"),
+                WhistleBlown.TYPE)
+    completed = _as(story.event("x", department="a", outcome="done"),
+                    WhistleDepartmentCompleted.TYPE)
     async with projected(settings.database_url, WHISTLES_DONE) as (conn, apply):
         for _ in range(2):
             await apply([blown, completed])

@@ -285,9 +285,12 @@ async def test_older_issue_events_without_round_reporters_or_at(settings: Settin
 
     def legacy(name: str, **data: Any):
         e = story.event(name, **data)
-        return replace(e, data={k: v for k, v in e.data.items() if k != "at"})
+        # resolved as v1 stored it (no round, reporters or at): read through its upcaster
+        v1 = "gongzhi.issue.resolved.v1" if name == "resolved" else e.type
+        return replace(e, type=v1, data={k: v for k, v in e.data.items() if k != "at"})
 
-    events = [legacy("raised", node="km.guandu.taihe.heping", category="environment",
+    events = [legacy("raised", node="km.guandu.taihe.heping", title="t", description="",
+                     category="environment", channel="app", location=None, photos=[],
                      reporter="r-1"),
               legacy("escalated", to_node="km.guandu.taihe", from_node="km.guandu.taihe.heping",
                      reason="r"),
@@ -298,7 +301,9 @@ async def test_older_issue_events_without_round_reporters_or_at(settings: Settin
         assert (row["status"], row["round"], row["reporters"]) == ("resolved", 1, ["r-1"])
         assert row["handling_node"] == "km.guandu.taihe"
         assert row["resolved_at"].isoformat() == events[-1].time  # the envelope's time
-        await apply([legacy("reopened", reason="r"), legacy("resolved", resolution="again",
-                                                            evidence=[])])
+        await apply([story.event("reopened", round=2, rating_id="x", reason="r",
+                                 resolve_by=T0.isoformat()),
+                     story.event("resolved", resolution="again", evidence=[], round=2,
+                                 reporters=["r-1"])])
         row = await conn.fetchrow(f'SELECT * FROM "{RESOLUTIONS.schema}".issues')
         assert (row["status"], row["round"]) == ("resolved", 2)

@@ -216,7 +216,7 @@ async def test_a_response_handed_over_twice_counts_once(settings: Settings) -> N
     opened = event(1, "gongzhi.survey.opened.v1", title="t", node="km.guandu.taihe",
                    questions=QUESTIONS, at="2026-11-23T09:00:00+00:00")
     response = event(2, "gongzhi.survey.response_recorded.v1", household="h-1", node=G03,
-                     answers=RESPONSES[0][3])
+                     answers=RESPONSES[0][3], at="2026-11-23T09:05:00+00:00")
     async with projected(settings.database_url, SURVEY_RESULTS) as (conn, apply):
         await apply([opened, response, response])
         await apply([response])

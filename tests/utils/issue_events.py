@@ -33,7 +33,8 @@ class IssueStory:
                  category: str = "environment", at: datetime = T0) -> None:
         self.id, self.seq, self.at = str(uuid4()), 0, at
         self.raised = self.event("raised", node=node, title=title, description=description,
-                                 category=category, channel="app", reporter=reporter)
+                                 category=category, channel="app", location=None,
+                                 photos=[], reporter=reporter)
 
     def event(self, name: str, **data: Any) -> Envelope:
         self.seq += 1

@@ -31,7 +31,25 @@ from datetime import datetime
 
 import asyncpg
 
-from contracts.issues import IssueResolved
+from contracts import read
+from contracts.evaluation import (
+    DepartmentEvaluationRecorded,
+    RatingIssueRated,
+    SurveyOpened,
+    SurveyResponseRecorded,
+)
+from contracts.grid import DepartmentRegistered, WhistleBlown, WhistleDepartmentReported
+from contracts.issues import (
+    IssueAcknowledged,
+    IssueCosigned,
+    IssueEscalated,
+    IssueMerged,
+    IssueRaised,
+    IssueReopened,
+    IssueResolved,
+    IssueTriaged,
+)
+from contracts.volunteers import AccountCredited, WishConfirmed, WishPosted
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
@@ -42,54 +60,59 @@ def _when(iso: str | None) -> datetime | None:
 
 def _rows(e: Envelope) -> tuple[str, tuple] | list[tuple[str, tuple]] | None:
     """The statement (by name) and its arguments an event adds to the facts."""
-    d, at = e.data, business_time(e)
-    match e.type:
-        case "gongzhi.issue.raised.v1":
-            return "raised", (e.subject, d["node"], at)
-        case "gongzhi.issue.triaged.v1":
-            return "triaged", (e.subject, _when(d.get("ack_by")), _when(d.get("resolve_by")),
-                               d.get("handling_node"))
-        case "gongzhi.issue.acknowledged.v1":
+    p, at = read(e, *_READS), business_time(e)
+    match p:
+        case IssueRaised():
+            return "raised", (e.subject, p.node, at)
+        case IssueTriaged():
+            return "triaged", (e.subject, _when(p.ack_by), _when(p.resolve_by),
+                               p.handling_node)
+        case IssueAcknowledged():
             return "acknowledged", (e.subject, at)
-        case "gongzhi.issue.escalated.v1":
-            return "escalated", (e.subject, d["to_node"])
-        case IssueResolved.TYPE:
-            return "resolved", (e.subject, d.get("round"), at)
-        case "gongzhi.issue.reopened.v1":
-            return "reopened", (e.subject, d["round"], at)
-        case "gongzhi.issue.merged.v1":
+        case IssueEscalated():
+            return "escalated", (e.subject, p.to_node)
+        case IssueResolved():
+            return "resolved", (e.subject, p.round, at)
+        case IssueReopened():
+            return "reopened", (e.subject, p.round, at)
+        case IssueMerged():
             return "merged", (e.subject, at)
-        case "gongzhi.issue.cosigned.v1":
-            return "cosigned", (e.subject, d["resident"], at)
-        case "gongzhi.rating.issue_rated.v1":
-            return "rated", (e.subject, d["issue_id"], d["round"], d["verdict"], at)
-        case "gongzhi.whistle.blown.v1":
-            return [("blown", (e.subject, code, d["node"], at, _when(deadline)))
-                    for code, deadline in d["summons"].items()]
-        case "gongzhi.whistle.department_reported.v1":
-            return "reported", (e.subject, d["department"], at)
-        case "gongzhi.department_evaluation.recorded.v1":
-            return "evaluated", (e.subject, d["whistle_id"], d["department"], d["node"], at,
-                                 d["timeliness"], d["effectiveness"], d["attitude"])
-        case "gongzhi.department.registered.v1":
-            return "department", (d["code"], d["name"])
-        case "gongzhi.account.credited.v1":
-            return "served", (e.id, d["node"], at, float(d.get("hours") or 0), int(d["points"]))
-        case "gongzhi.wish.posted.v1":
-            return "wished", (e.subject, d["node"], at)
-        case "gongzhi.wish.confirmed.v1":
+        case IssueCosigned():
+            return "cosigned", (e.subject, p.resident, at)
+        case RatingIssueRated():
+            return "rated", (e.subject, p.issue_id, p.round, p.verdict, at)
+        case WhistleBlown():
+            return [("blown", (e.subject, code, p.node, at, _when(deadline)))
+                    for code, deadline in p.summons.items()]
+        case WhistleDepartmentReported():
+            return "reported", (e.subject, p.department, at)
+        case DepartmentEvaluationRecorded():
+            return "evaluated", (e.subject, p.whistle_id, p.department, p.node, at,
+                                 p.timeliness, p.effectiveness, p.attitude)
+        case DepartmentRegistered():
+            return "department", (p.code, p.name)
+        case AccountCredited():
+            return "served", (e.id, p.node, at, float(p.hours or 0), int(p.points))
+        case WishPosted():
+            return "wished", (e.subject, p.node, at)
+        case WishConfirmed():
             return "wish_confirmed", (e.subject, at)
-        case "gongzhi.survey.opened.v1":
-            return "survey", (e.subject, [q["key"] for q in d["questions"]
+        case SurveyOpened():
+            return "survey", (e.subject, [q["key"] for q in p.questions
                                           if q.get("kind") == "scale"])
-        case "gongzhi.survey.response_recorded.v1":
-            return "surveyed", (e.subject, d["household"], d["node"], at,
-                                json.dumps(d["answers"], ensure_ascii=False))
+        case SurveyResponseRecorded():
+            return "surveyed", (e.subject, p.household, p.node, at,
+                                json.dumps(p.answers, ensure_ascii=False))
     return None
 
 
+_READS = (IssueRaised, IssueTriaged, IssueAcknowledged, IssueEscalated, IssueResolved,
+          IssueReopened, IssueMerged, IssueCosigned, RatingIssueRated, WhistleBlown,
+          WhistleDepartmentReported, DepartmentEvaluationRecorded, DepartmentRegistered,
+          AccountCredited, WishPosted, WishConfirmed, SurveyOpened, SurveyResponseRecorded)
+
+
 # In this order, so that a row exists before a later event of the same batch updates it.
-# A missing `round` (logs older than rounds) is the next one for that issue.
 _STATEMENTS = {
     "raised": "INSERT INTO {s}.issues (id, node, handling_node, raised_at) "
               "VALUES ($1, $2, $2, $3) ON CONFLICT (id) DO NOTHING",
@@ -99,9 +122,8 @@ _STATEMENTS = {
     "acknowledged": "UPDATE {s}.issues SET acknowledged_at = coalesce(acknowledged_at, $2) "
                     "WHERE id = $1",
     "escalated": "UPDATE {s}.issues SET handling_node = $2 WHERE id = $1",
-    "resolved": "INSERT INTO {s}.resolutions (issue_id, round, resolved_at) VALUES ($1, "
-                "coalesce($2, (SELECT count(*) + 1 FROM {s}.resolutions WHERE issue_id = $1)),"
-                " $3) ON CONFLICT DO NOTHING",
+    "resolved": "INSERT INTO {s}.resolutions (issue_id, round, resolved_at) "
+                "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     "reopened": "INSERT INTO {s}.reopenings (issue_id, round, reopened_at) VALUES ($1, $2, $3) "
                 "ON CONFLICT DO NOTHING",
     "merged": "UPDATE {s}.issues SET merged_at = coalesce(merged_at, $2) WHERE id = $1",

@@ -5,10 +5,9 @@
   brought), its current resolution round, its status and when the round was resolved;
 - `ratings`: every rating, from this service's own stream.
 
-Events the issues service added later (triage, merges, reopenings, `round`, `reporters`,
-`at`) may be absent from older logs: a missing round is the current one (1 until a
-reopening), missing reporters are the ones already known, a missing `at` is the envelope's
-time.
+Events the issues service added later (triage, merges, reopenings) may be absent from older
+logs; their contracts give every field (`gongzhi.issue.resolved.v2` its round and reporters,
+upcast from v1).
 """
 
 from __future__ import annotations
@@ -19,12 +18,23 @@ from uuid import UUID
 
 import asyncpg
 
+from contracts import Payload, read
+from contracts.evaluation import RatingIssueRated
+from contracts.issues import (
+    IssueAbsorbed,
+    IssueClassified,
+    IssueClosed,
+    IssueEscalated,
+    IssueMerged,
+    IssueRaised,
+    IssueReopened,
+    IssueResolved,
+    IssueTriaged,
+)
 from services.evaluation.domain.rating import IssueFacts
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
-ISSUE = "gongzhi.issue."
-RATED = "gongzhi.rating.issue_rated.v1"
 # Adds the reporters an event names to those already known, without repeats.
 _WITH_REPORTERS = "reporters = ARRAY(SELECT DISTINCT unnest(reporters || $2::text[]))"
 
@@ -63,51 +73,53 @@ class Resolutions(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            if e.type == RATED:
-                await self._rated(conn, schema, e)
-            elif e.type.startswith(ISSUE):
-                await self._issue(conn, schema, e)
+            if (p := read(e, *_READS)) is not None:
+                await self._apply(conn, schema, e, p)
 
-    async def _issue(self, conn: asyncpg.Connection, schema: str, e: Envelope) -> None:
-        d, kind = e.data, e.type.removeprefix(ISSUE).rsplit(".", 1)[0]
+    async def _apply(self, conn: asyncpg.Connection, schema: str, e: Envelope,
+                     p: Payload) -> None:
         issue = UUID(e.subject)
-        if kind == "raised":
-            await conn.execute(
-                f"INSERT INTO {schema}.issues (id, node, handling_node, category, reporters,"
-                f" status) VALUES ($1, $2, $2, $3, $4, 'open') ON CONFLICT (id) DO NOTHING",
-                issue, d["node"], d["category"], [d["reporter"]])
-            return
-        sql, args = _CHANGES.get(kind, (None, None))
-        if sql is None:
-            return
-        await conn.execute(f"UPDATE {schema}.issues SET {sql} WHERE id = $1", issue,
-                           *args(d, e))
+        match p:
+            case RatingIssueRated():
+                await conn.execute(
+                    f"INSERT INTO {schema}.ratings (id, issue_id, round, rater, verdict, "
+                    f"comment, node, handling_node, category, at) VALUES ($1, $2, $3, $4, $5,"
+                    f" $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                    issue, UUID(p.issue_id), p.round, p.rater, p.verdict, p.comment, p.node,
+                    p.handling_node, p.category, business_time(e))
+                return
+            case IssueRaised():
+                await conn.execute(
+                    f"INSERT INTO {schema}.issues (id, node, handling_node, category, "
+                    f"reporters, status) VALUES ($1, $2, $2, $3, $4, 'open') "
+                    f"ON CONFLICT (id) DO NOTHING",
+                    issue, p.node, p.category, [p.reporter])
+                return
+            case IssueTriaged():
+                sql, args = ("handling_node = $2, category = $3",
+                             (p.handling_node, p.category))
+            case IssueClassified():
+                sql, args = "category = $2", (p.category,)
+            case IssueEscalated():
+                sql, args = "handling_node = $2", (p.to_node,)
+            case IssueResolved():
+                sql, args = (f"status = 'resolved', round = $3, resolved_at = $4, "
+                             f"{_WITH_REPORTERS}", (p.reporters, p.round, business_time(e)))
+            case IssueReopened():
+                sql, args = "status = 'open', round = $2, resolved_at = NULL", (p.round,)
+            case IssueAbsorbed():
+                sql, args = _WITH_REPORTERS, (p.reporters,)
+            case IssueMerged():
+                sql, args = "status = 'merged', merged_into = $2", (UUID(p.into),)
+            case IssueClosed():
+                sql, args = "status = 'closed'", ()
+            case _:
+                return
+        await conn.execute(f"UPDATE {schema}.issues SET {sql} WHERE id = $1", issue, *args)
 
-    async def _rated(self, conn: asyncpg.Connection, schema: str, e: Envelope) -> None:
-        d = e.data
-        await conn.execute(
-            f"INSERT INTO {schema}.ratings (id, issue_id, round, rater, verdict, comment, node,"
-            f" handling_node, category, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            f" ON CONFLICT (id) DO NOTHING",
-            UUID(e.subject), UUID(d["issue_id"]), d["round"], d["rater"], d["verdict"],
-            d["comment"], d["node"], d["handling_node"], d["category"], business_time(e))
 
-
-# What each later issue event changes: SQL after SET ($1 is the issue id), and its arguments.
-_CHANGES: dict[str, tuple[str, Any]] = {
-    "triaged": ("handling_node = COALESCE($2, handling_node), category = COALESCE($3, category)",
-                lambda d, e: (d.get("handling_node"), d.get("category"))),
-    "classified": ("category = $2", lambda d, e: (d["category"],)),
-    "escalated": ("handling_node = $2", lambda d, e: (d["to_node"],)),
-    "resolved": (f"status = 'resolved', round = COALESCE($3, round), resolved_at = $4, "
-                 f"{_WITH_REPORTERS}",
-                 lambda d, e: (d.get("reporters") or [], d.get("round"), business_time(e))),
-    "reopened": ("status = 'open', round = COALESCE($2, round + 1), resolved_at = NULL",
-                 lambda d, e: (d.get("round"),)),
-    "absorbed": (_WITH_REPORTERS, lambda d, e: (d.get("reporters") or [],)),
-    "merged": ("status = 'merged', merged_into = $2", lambda d, e: (UUID(d["into"]),)),
-    "closed": ("status = 'closed'", lambda d, e: ()),
-}
+_READS = (RatingIssueRated, IssueRaised, IssueTriaged, IssueClassified, IssueEscalated,
+          IssueResolved, IssueReopened, IssueAbsorbed, IssueMerged, IssueClosed)
 
 
 async def issue_facts(pool: asyncpg.Pool, issue_id: UUID) -> IssueFacts | None:

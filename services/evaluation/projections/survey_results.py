@@ -19,13 +19,11 @@ from uuid import UUID
 
 import asyncpg
 
+from contracts import read
+from contracts.evaluation import SurveyClosed, SurveyOpened, SurveyResponseRecorded
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 from shared.tiers import ancestors_and_self, is_within, subtree_like
-
-OPENED = "gongzhi.survey.opened.v1"
-RESPONSE = "gongzhi.survey.response_recorded.v1"
-CLOSED = "gongzhi.survey.closed.v1"
 
 
 class SurveyResults(Projection):
@@ -76,33 +74,33 @@ class SurveyResults(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            if e.type == OPENED:
-                d = e.data
+            if (opened := read(e, SurveyOpened)) is not None:
                 await conn.execute(
                     f"INSERT INTO {schema}.surveys (id, title, node, questions, status,"
                     f" opened_at) VALUES ($1, $2, $3, $4::jsonb, 'open', $5)"
                     f" ON CONFLICT (id) DO NOTHING",
-                    UUID(e.subject), d["title"], d["node"],
-                    json.dumps(d["questions"], ensure_ascii=False), business_time(e))
-        await self._responses(conn, schema, [e for e in events if e.type == RESPONSE])
+                    UUID(e.subject), opened.title, opened.node,
+                    json.dumps(opened.questions, ensure_ascii=False), business_time(e))
+        await self._responses(conn, schema, [(e, p) for e in events
+                                             if (p := read(e, SurveyResponseRecorded))])
         for e in events:
-            if e.type == CLOSED:
+            if e.type == SurveyClosed.TYPE:
                 await conn.execute(
                     f"UPDATE {schema}.surveys SET status = 'closed', closed_at = $2 "
                     f"WHERE id = $1", UUID(e.subject), business_time(e))
 
     async def _responses(self, conn: asyncpg.Connection, schema: str,
-                         events: list[Envelope]) -> None:
+                         events: list[tuple[Envelope, SurveyResponseRecorded]]) -> None:
         if not events:
             return
-        by_key = {(UUID(e.subject), e.data["household"]): e for e in events}
+        by_key = {(UUID(e.subject), p.household): (e, p) for e, p in events}
         new = await conn.fetch(
             f"INSERT INTO {schema}.responses (survey_id, household, node, at) "
             f"SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) "
             f"ON CONFLICT DO NOTHING RETURNING survey_id, household",
             [k[0] for k in by_key], [k[1] for k in by_key],
-            [e.data["node"] for e in by_key.values()],
-            [business_time(e) for e in by_key.values()])
+            [p.node for _, p in by_key.values()],
+            [business_time(e) for e, _ in by_key.values()])
         if not new:
             return
         surveys = await _surveys(conn, schema, {r["survey_id"] for r in new})
@@ -111,11 +109,11 @@ class SurveyResults(Projection):
         totals: Counter[tuple[UUID, str, str]] = Counter()
         scored: Counter[tuple[UUID, str, str]] = Counter()
         for r in new:
-            e = by_key[(r["survey_id"], r["household"])]
+            _, p = by_key[(r["survey_id"], r["household"])]
             root, questions = surveys[r["survey_id"]]
-            for node in rolled_up_to(e.data["node"], root):
+            for node in rolled_up_to(p.node, root):
                 counts[(r["survey_id"], node)] += 1
-                for key, answer, score in tallies(questions, e.data["answers"]):
+                for key, answer, score in tallies(questions, p.answers):
                     answers[(r["survey_id"], node, key, answer)] += 1
                     if score is not None:
                         totals[(r["survey_id"], node, key)] += score

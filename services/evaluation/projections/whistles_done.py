@@ -13,15 +13,13 @@ from uuid import UUID
 
 import asyncpg
 
+from contracts import read
+from contracts.evaluation import DepartmentEvaluationRecorded
+from contracts.grid import WhistleBlown, WhistleClosed, WhistleDepartmentCompleted
 from services.evaluation.domain.department_evaluation import WhistleFacts
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 from shared.tiers import subtree_like
-
-BLOWN = "gongzhi.whistle.blown.v1"
-COMPLETED = "gongzhi.whistle.department_completed.v1"
-CLOSED = "gongzhi.whistle.closed.v1"
-RECORDED = "gongzhi.department_evaluation.recorded.v1"
 
 
 class WhistlesDone(Projection):
@@ -55,29 +53,30 @@ class WhistlesDone(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == BLOWN:
-                await conn.execute(
-                    f"INSERT INTO {schema}.whistles (id, node, departments, status, blown_at)"
-                    f" VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (id) DO NOTHING",
-                    UUID(e.subject), d["node"], d["departments"], business_time(e))
-            elif e.type == COMPLETED:
-                await conn.execute(
-                    f"UPDATE {schema}.whistles SET completed = completed || $2::text "
-                    f"WHERE id = $1 AND NOT $2 = ANY(completed)",
-                    UUID(e.subject), d["department"])
-            elif e.type == CLOSED:
-                await conn.execute(
-                    f"UPDATE {schema}.whistles SET status = 'closed', closed_at = $2 "
-                    f"WHERE id = $1", UUID(e.subject), business_time(e))
-            elif e.type == RECORDED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.evaluations (id, whistle_id, department, node,"
-                    f" timeliness, effectiveness, attitude, comment, at) VALUES ($1, $2, $3,"
-                    f" $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-                    UUID(e.subject), UUID(d["whistle_id"]), d["department"], d["node"],
-                    d["timeliness"], d["effectiveness"], d["attitude"], d["comment"],
-                    business_time(e))
+            match read(e, WhistleBlown, WhistleDepartmentCompleted, WhistleClosed,
+                       DepartmentEvaluationRecorded):
+                case WhistleBlown() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.whistles (id, node, departments, status, "
+                        f"blown_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (id) DO NOTHING",
+                        UUID(e.subject), p.node, p.departments, business_time(e))
+                case WhistleDepartmentCompleted() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.whistles SET completed = completed || $2::text "
+                        f"WHERE id = $1 AND NOT $2 = ANY(completed)",
+                        UUID(e.subject), p.department)
+                case WhistleClosed():
+                    await conn.execute(
+                        f"UPDATE {schema}.whistles SET status = 'closed', closed_at = $2 "
+                        f"WHERE id = $1", UUID(e.subject), business_time(e))
+                case DepartmentEvaluationRecorded() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.evaluations (id, whistle_id, department, node,"
+                        f" timeliness, effectiveness, attitude, comment, at) VALUES ($1, $2, "
+                        f"$3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                        UUID(e.subject), UUID(p.whistle_id), p.department, p.node,
+                        p.timeliness, p.effectiveness, p.attitude, p.comment,
+                        business_time(e))
 
 
 async def whistle_facts(pool: asyncpg.Pool, whistle_id: UUID) -> WhistleFacts | None:
