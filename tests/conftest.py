@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ def pg_server() -> Iterator[str]:
         yield url
     finally:
         embedded_pg.stop(data)
+        # Each run's cluster holds gigabytes; left behind, a day of runs filled the disk.
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 @pytest.fixture
