@@ -8,12 +8,12 @@ VENDOR := console/web/vendor/.installed-$(shell sha1sum console/web/package-lock
 # The AsyncAPI project's parser, which tests/asyncapi runs on the generated document.
 ASYNCAPI := tests/asyncapi/node_modules/.installed-$(shell sha1sum tests/asyncapi/package-lock.json | cut -c1-12)
 
-.PHONY: up test bench install browser
+.PHONY: up test bench install browser kcat
 
 up: $(STAMP) $(VENDOR)
 	$(VENV)/bin/gongzhi up
 
-test: $(STAMP) $(VENDOR) $(ASYNCAPI) browser
+test: $(STAMP) $(VENDOR) $(ASYNCAPI) browser kcat
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
@@ -46,3 +46,8 @@ browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei)
 	@command -v chromium >/dev/null || (echo "chromium could not be installed" >&2; exit 1)
+
+# docs/events.md reads the topics with kcat, and tests/system/test_docs_snippets.py runs that.
+kcat:
+	@command -v kcat >/dev/null || (apt-get update -qq && apt-get install -y -qq kcat)
+	@command -v kcat >/dev/null || (echo "kcat could not be installed" >&2; exit 1)
