@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,7 +27,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from gongzhi import cli
 from gongzhi.services import SERVICES
 from services.grid.webhooks import sign
 from tests.utils.brokers import Broker
@@ -156,6 +159,22 @@ def test_the_readme_names_the_ports_gongzhi_up_uses() -> None:
     assigned = dict(w.split("=", 1) for w in words if "=" in w)
     assert assigned == {URL_VARIABLES[spec.name]:
                         f"http://127.0.0.1:{DEFAULT_BASE + spec.port_offset}" for spec in SERVICES}
+
+
+def test_the_readme_synopsis_names_commands_and_options_that_exist() -> None:
+    """The Commands block is a synopsis (placeholders, alternatives), so it is not run; what it
+    can still promise wrongly is a command or an option: each must be in `gongzhi … --help`."""
+    synopsis = the_snippet("README.md", "gongzhi up [--home DIR]")
+    assert synopsis.not_run_because
+    lines = [line.split("#")[0].split() for line in synopsis.text.splitlines()]
+    commands = [words[1:] for words in lines if words and words[0] == ".venv/bin/gongzhi"]
+    assert len(commands) >= 7, synopsis.text
+    for words in commands:
+        helped = CliRunner().invoke(cli.app, [words[0], "--help"], terminal_width=200,
+                                    env={"COLUMNS": "200", "NO_COLOR": "1"})
+        assert helped.exit_code == 0, f"gongzhi {words[0]}: {helped.output}"
+        for option in re.findall(r"--[a-z][a-z-]*", " ".join(words)):
+            assert option in helped.output, f"gongzhi {words[0]} has no {option}"
 
 
 def test_the_kafka_snippet_joins_a_group_of_its_own() -> None:
