@@ -115,19 +115,19 @@ async def test_a_new_version_is_rebuilt_beside_the_old_one_and_swapped_in(
         "WHERE table_schema = $1 AND column_name = 'title')", SCHEMA)
     task = asyncio.create_task(live.run())
     try:
-        await eventually(lambda: schema_oid(pool, f"{SCHEMA}__rebuild"), bool)
+        await eventually(lambda: schema_oid(pool, f"{SCHEMA}__rebuild"), bool, timeout=60)
         # Rebuilding, held at its first batch: reads are still served, from version 1.
         assert live.rebuilding
         assert await nodes(pool) == before and await version(pool) == 1
         gate.set()
-        await eventually(lambda: version(pool), lambda v: v == 2)
+        await eventually(lambda: version(pool), lambda v: v == 2, timeout=60)
         assert await nodes(pool) == before  # the same rows, rebuilt
         titles = await pool.fetch(f'SELECT title FROM "{SCHEMA}".issues')
         assert sorted(r["title"] for r in titles) == [f"t{i}" for i in range(5)]
         assert await schema_oid(pool, f"{SCHEMA}__rebuild") is None
         # The live runner goes on following the new schema.
         await asyncio.to_thread(raise_many, issues, 1)
-        await eventually(lambda: nodes(pool), lambda rows: len(rows) == 6)
+        await eventually(lambda: nodes(pool), lambda rows: len(rows) == 6, timeout=60)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -155,7 +155,7 @@ async def test_replicas_starting_together_rebuild_once(issues, pool, settings) -
         async def upgrading() -> list[bool]:
             return [r.rebuilding for r in replicas]
 
-        await eventually(upgrading, all)
+        await eventually(upgrading, all, timeout=60)
         gate.set()
         rebuilt = await asyncio.gather(*tasks)
     finally:
@@ -247,7 +247,7 @@ async def test_a_service_restarted_on_older_schemas_rebuilds_them_and_keeps_answ
             "node": BUILDING, "title": "楼道堆放杂物", "category": "environment.garbage",
             "channel": "app"})
         assert raised.status_code == 201, raised.text
-        before = await eventually(lambda: listed(api), lambda ids: len(ids) == 1)
+        before = await eventually(lambda: listed(api), lambda ids: len(ids) == 1, timeout=60)
     conn = await db.connect(settings.database_url)
     try:
         for schema in ("issues_issue_list", "issues_tier_tree"):
