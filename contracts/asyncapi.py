@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from contracts import SERVICES
 from contracts.schema import Definitions, Schema, payload_schema
 from shared.bus.cloudevents import CONTENT_TYPE, STRUCTURED, topic_for
 
@@ -32,7 +33,6 @@ HTTP_BINDING = "0.3.0"
 # The events a department's webhooks and SSE stream carry: the grid's whistle events, as
 # services/grid/webhooks.py and the `feed` of services/grid/projections/whistles.py select them.
 DEPARTMENT_FEED = "gongzhi.whistle."
-SERVICE_ORDER = ("issues", "grid", "volunteers", "evaluation")
 
 DEPARTMENTS_NOTE = (
     "The department filter: `departments` (comma-separated department codes) is set exactly "
@@ -88,7 +88,7 @@ def document(registry: Mapping[str, Any] | None = None, *, services: Iterable[st
     """The AsyncAPI document of `registry` (default `contracts.REGISTRY`), for all services or
     only `services` (each service serves its own channel's document at /asyncapi.json)."""
     if registry is None:
-        from contracts import REGISTRY  # the package's __init__ imports every contract
+        from contracts import REGISTRY  # every contract, registered by the package
 
         registry = REGISTRY
     wanted = set(services) if services is not None else None
@@ -97,8 +97,8 @@ def document(registry: Mapping[str, Any] | None = None, *, services: Iterable[st
         contract = registry[key]
         if wanted is None or contract.service in wanted:
             by_service.setdefault(contract.service, []).append(contract)
-    order = sorted(by_service, key=lambda s: (SERVICE_ORDER.index(s)
-                                               if s in SERVICE_ORDER else len(SERVICE_ORDER), s))
+    order = sorted(by_service, key=lambda s: (SERVICES.index(s)
+                                               if s in SERVICES else len(SERVICES), s))
     doc: dict[str, Any] = {
         "asyncapi": ASYNCAPI_VERSION,
         "id": "urn:gongzhi:events",
