@@ -12,13 +12,17 @@ from pathlib import Path
 
 from shared import embedded_pg
 
+_started: list[str] = []  # the embedded server this process started, reused by later calls
+
 
 def database() -> str:
-    """A fresh database on DATABASE_URL's server, or on an embedded server started for us."""
-    server = os.environ.get("DATABASE_URL")
+    """A fresh database on DATABASE_URL's server, or on an embedded server started for us
+    (one per process: a benchmark comparing several fresh databases starts it once)."""
+    server = os.environ.get("DATABASE_URL") or next(iter(_started), None)
     if not server:
         server = embedded_pg.start(Path(tempfile.mkdtemp(prefix="gongzhi-bench-")) / "pg",
                                    stop_at_exit=True)
+        _started.append(server)
     return embedded_pg.create_database(server, f"bench_{uuid.uuid4().hex[:8]}")
 
 
