@@ -15,3 +15,5 @@ import './wishes.js';
 import './timebank.js';
 import './departments.js';
 import './compound.js';
+import './activities.js';
+import './points.js';

@@ -4,7 +4,7 @@
 import { route } from '../router.js';
 import { api, newKey } from '../api.js';
 import { addMessages, t } from '../i18n.js';
-import { h, clear, table, section, act, fmtTime } from '../ui.js';
+import { h, clear, table, section, act, fmtTime, field } from '../ui.js';
 import { session } from '../session.js';
 import { every } from './summons.js';
 import { SERVING } from './wishes.js';
@@ -17,7 +17,8 @@ addMessages({
     'bank.rewards': '积分兑换', 'bank.reward': '奖励', 'bank.cost': '所需积分', 'bank.stock': '库存',
     'bank.redeem': '兑换', 'bank.redeemed': '兑换成功', 'bank.no_account': '还没有积分账户',
     'bank.entry.credit': '获得', 'bank.entry.redemption': '兑换', 'bank.entry.gift_sent': '赠出',
-    'bank.entry.gift_received': '受赠',
+    'bank.entry.gift_received': '受赠', 'bank.gift': '赠送积分', 'bank.to': '赠给（居民编号）',
+    'bank.note': '留言', 'bank.give': '赠送', 'bank.given': '已赠送',
   },
   en: {
     'bank.title': 'Time bank', 'bank.balance': 'Balance', 'bank.earned': 'Earned in all',
@@ -27,7 +28,9 @@ addMessages({
     'bank.stock': 'Stock', 'bank.redeem': 'Redeem', 'bank.redeemed': 'Redeemed',
     'bank.no_account': 'No time-bank account yet', 'bank.entry.credit': 'Earned',
     'bank.entry.redemption': 'Redeemed', 'bank.entry.gift_sent': 'Gift sent',
-    'bank.entry.gift_received': 'Gift received',
+    'bank.entry.gift_received': 'Gift received', 'bank.gift': 'Gift points',
+    'bank.to': 'To (person id)', 'bank.note': 'Note', 'bank.give': 'Give',
+    'bank.given': 'Points given',
   },
 });
 
@@ -49,6 +52,26 @@ function statementPart(st) {
     fmtTime(e.at), `${t(`bank.entry.${e.kind}`)} · ${e.reason || e.reward || e.counterpart
       || e.source || ''}`, `${e.points > 0 ? '+' : ''}${e.points}`, `${e.balance}`],
   { id: 'statement' }));
+}
+
+// Points given to another resident: both statements show the gift.
+function giftForm(me, refresh) {
+  const form = h('form', { id: 'gift', class: 'stack', onsubmit: (e) => {
+    e.preventDefault();
+    act(form.querySelector('button'), async () => {
+      await api('volunteers', `/v1/accounts/${me}/gifts`, { idempotencyKey: newKey(), body: {
+        to: form.to.value.trim(), points: Number(form.points.value),
+        note: form.note.value.trim() } });
+      form.note.value = '';
+      await refresh();
+    }, t('bank.given'));
+  } },
+  field(t('bank.to'), h('input', { name: 'to', required: true })),
+  field(t('bank.points'), h('input', { name: 'points', type: 'number', min: '1', value: '10',
+    required: true })),
+  field(t('bank.note'), h('input', { name: 'note', maxlength: 200 })),
+  h('button', { type: 'submit', class: 'primary' }, t('bank.give')));
+  return section(t('bank.gift'), form);
 }
 
 route({
@@ -83,6 +106,6 @@ route({
             e.target.closest('tr').children[2].textContent = `${done.reward.stock}`;
             await refresh();
           }, t('bank.redeemed')) }, t('bank.redeem'))], { id: 'rewards' })),
-      section(t('bank.statement'), statement));
+      giftForm(me, refresh), section(t('bank.statement'), statement));
   },
 });
