@@ -85,13 +85,16 @@ cmd_start() {
         "--armeria.ports[0].port=$ZIPKIN_PORT" \
         "--armeria.ports[0].protocols[0]=http" \
         >"$LOG" 2>&1 </dev/null 9>&- &
-    echo $! >"$PIDFILE"
+    local pid=$!
+    echo "$pid" >"$PIDFILE"
     echo "$ZIPKIN_PORT" >"$STATE/port"  # for status, whatever ZIPKIN_PORT is then
-    log "started (pid $!), waiting up to ${ZIPKIN_START_TIMEOUT}s for $HEALTH_URL"
+    log "started (pid $pid), waiting up to ${ZIPKIN_START_TIMEOUT}s for $HEALTH_URL"
 
     local deadline=$((SECONDS + ZIPKIN_START_TIMEOUT))
     until healthy; do
-        if ! running; then
+        # Alive by pid, not by command line: the pid just started may not have exec'd java
+        # yet (its command line is still the shell's), and it is too young to be reused.
+        if ! kill -0 "$pid" 2>/dev/null; then
             log "Zipkin exited during startup"
             show_log_tail "$LOG"
             rm -f "$PIDFILE"
