@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from contracts import upcast
 from shared.bus.envelope import Envelope
 
 Headers = list[tuple[str, bytes]]
@@ -102,10 +103,13 @@ def from_kafka(headers: Sequence[tuple[str, bytes]], value: bytes | None) -> Env
     data = json.loads(value or b"null")
     if not isinstance(data, dict):
         raise ValueError("the body is not a JSON object")
+    # The relay publishes current versions (from_stored upcasts); a message an older relay
+    # published may still carry an old one, and every consumer reads only current types.
+    current, data = upcast(h["ce_type"], data, h["ce_time"])
     return Envelope(
         id=h["ce_id"],
         source=h["ce_source"],
-        type=h["ce_type"],
+        type=current,
         subject=h["ce_subject"],
         time=h["ce_time"],
         seq=int(h["ce_seq"]),

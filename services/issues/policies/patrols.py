@@ -10,6 +10,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 
+from contracts.grid import PatrolLogged
 from services.issues.application import RaiseIssue
 from services.issues.policies.base import placement
 from shared.bus.envelope import Envelope
@@ -20,7 +21,8 @@ log = logging.getLogger("gongzhi.issues.policies")
 
 async def raise_patrol_problems(r: Reacting, e: Envelope) -> None:
     """Each problem marked to raise becomes an issue raised by the worker (raise_issue)."""
-    for n, problem in enumerate(e.data["problems"]):
+    patrol = PatrolLogged.of(e)
+    for n, problem in enumerate(patrol.problems):
         if not problem.get("raise_issue"):
             continue
         catalog = await run_in_threadpool(r.app.catalog)
@@ -32,7 +34,7 @@ async def raise_patrol_problems(r: Reacting, e: Envelope) -> None:
                          description=problem.get("description", ""),
                          category=problem["category"], channel="grid_patrol",
                          location=None, photos=[], contact=None)
-        meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
+        meta = {"actor": patrol.actor, "traceparent": e.traceparent}
         where = await placement(r, problem["node"])
-        await run_in_threadpool(r.app.raise_issue, cmd, reporter=e.data["worker"], meta=meta,
+        await run_in_threadpool(r.app.raise_issue, cmd, reporter=patrol.worker, meta=meta,
                                 placement=where, idempotency_key=f"patrol:{e.subject}:{n}")

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 
+from contracts.evaluation import RatingIssueRated
 from services.issues.policies.base import placement
 from shared.bus.envelope import Envelope
 from shared.errors import NotFound
@@ -24,12 +25,13 @@ log = logging.getLogger("gongzhi.issues.policies")
 async def reopen_unsatisfied(r: Reacting, e: Envelope) -> None:
     """An unsatisfied rating reopens the issue, or has the tier above supervise it after the
     last reopening allowed (Issue.reopen_after_rating)."""
-    if e.data.get("verdict") != "unsatisfied":
+    rating = RatingIssueRated.of(e)
+    if rating.verdict != "unsatisfied":
         return
-    meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
-    where = await placement(r, e.data["node"])  # the rating names the node
+    meta = {"actor": rating.actor, "traceparent": e.traceparent}
+    where = await placement(r, rating.node)  # the rating names the node
     try:
-        await run_in_threadpool(r.app.reopen_after_rating, UUID(e.data["issue_id"]),
-                                int(e.data["round"]), e.subject, where, meta)
+        await run_in_threadpool(r.app.reopen_after_rating, UUID(rating.issue_id),
+                                int(rating.round), e.subject, where, meta)
     except (NotFound, ValueError):
-        log.warning("rating %s names unknown issue %s", e.subject, e.data["issue_id"])
+        log.warning("rating %s names unknown issue %s", e.subject, rating.issue_id)

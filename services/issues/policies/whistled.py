@@ -7,6 +7,7 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 
+from contracts.grid import WhistleBlown
 from shared.bus.envelope import Envelope
 from shared.errors import NotFound
 from shared.reactions import Reacting
@@ -16,14 +17,15 @@ log = logging.getLogger("gongzhi.issues.policies")
 
 async def mark_whistled(r: Reacting, e: Envelope) -> None:
     """The issue the whistle names records it (Issue.mark_whistled)."""
-    if not e.data.get("issue_id"):
+    whistle = WhistleBlown.of(e)
+    if not whistle.issue_id:
         return
-    meta = {"actor": e.data.get("actor"), "traceparent": e.traceparent}
+    meta = {"actor": whistle.actor, "traceparent": e.traceparent}
     try:
         await run_in_threadpool(
-            r.app.mark_whistled, UUID(e.data["issue_id"]), e.subject,
-            e.data["departments"], e.data["node"], meta)
+            r.app.mark_whistled, UUID(whistle.issue_id), e.subject,
+            whistle.departments, whistle.node, meta)
     except (NotFound, ValueError):
         # Grid cannot see our issues; a whistle naming one we do not have is noted
         # and passed over rather than retried for ever.
-        log.warning("whistle %s names unknown issue %s", e.subject, e.data["issue_id"])
+        log.warning("whistle %s names unknown issue %s", e.subject, whistle.issue_id)

@@ -14,22 +14,24 @@ from typing import Any
 
 import asyncpg
 
+from contracts import read
+from contracts.issues import (
+    ConsultationConcluded,
+    ConsultationOpened,
+    ConsultationProposalAdded,
+    ConsultationVoteCast,
+    ConsultationVotingClosed,
+)
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
-
-OPENED = "gongzhi.consultation.opened.v1"
-PROPOSAL_ADDED = "gongzhi.consultation.proposal_added.v1"
-VOTE_CAST = "gongzhi.consultation.vote_cast.v1"
-VOTING_CLOSED = "gongzhi.consultation.voting_closed.v1"
-CONCLUDED = "gongzhi.consultation.concluded.v1"
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _at(e: Envelope, field: str = "at") -> datetime:
-    return datetime.fromisoformat(e.data.get(field) or e.time)
+def _time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
 
 
 class Consultations(Projection):
@@ -69,30 +71,32 @@ class Consultations(Projection):
     ) -> None:
         table = f"{schema}.consultations"
         for e in events:
-            d = e.data
-            if e.type == OPENED:
-                await conn.execute(
-                    f"INSERT INTO {table} (id, node, issue_id, topic, form, convenor, parties,"
-                    f" rule, quorum, status, proposals, eligible, opened_at) VALUES ($1, $2, $3,"
-                    f" $4, $5, $6::jsonb, $7::jsonb, $8, $9, 'open', $10::jsonb, $11, $12)"
-                    f" ON CONFLICT (id) DO NOTHING",
-                    e.subject, d["node"], d["issue_id"], d["topic"], d["form"],
-                    _json(d["convenor"]), _json(d["parties"]), d["rule"], d["quorum"],
-                    _json(d["proposals"]), len(d["eligible"]), _at(e))
-            elif e.type == PROPOSAL_ADDED:
-                await conn.execute(
-                    f"UPDATE {table} SET proposals = proposals || $2::jsonb WHERE id = $1",
-                    e.subject, _json([d["proposal"]]))
-            elif e.type == VOTE_CAST and d["replaces"] is None:
-                await conn.execute(f"UPDATE {table} SET ballots = ballots + 1 WHERE id = $1",
-                                   e.subject)
-            elif e.type == VOTING_CLOSED:
-                await conn.execute(
-                    f"UPDATE {table} SET status = 'voting_closed', tally = $2::jsonb,"
-                    f" closed_at = $3 WHERE id = $1", e.subject, _json(d["tally"]), _at(e))
-            elif e.type == CONCLUDED:
-                await conn.execute(
-                    f"UPDATE {table} SET status = 'concluded', conclusion = $2,"
-                    f" adopted = $3::jsonb, assignments = $4::jsonb, published_at = $5"
-                    f" WHERE id = $1", e.subject, d["conclusion"], _json(d["adopted"]),
-                    _json(d["assignments"]), _at(e, "published_at"))
+            match read(e, ConsultationOpened, ConsultationProposalAdded, ConsultationVoteCast,
+                       ConsultationVotingClosed, ConsultationConcluded):
+                case ConsultationOpened() as p:
+                    await conn.execute(
+                        f"INSERT INTO {table} (id, node, issue_id, topic, form, convenor, "
+                        f"parties, rule, quorum, status, proposals, eligible, opened_at) VALUES"
+                        f" ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, 'open', "
+                        f"$10::jsonb, $11, $12) ON CONFLICT (id) DO NOTHING",
+                        e.subject, p.node, p.issue_id, p.topic, p.form, _json(p.convenor),
+                        _json(p.parties), p.rule, p.quorum, _json(p.proposals),
+                        len(p.eligible), _time(p.at))
+                case ConsultationProposalAdded() as p:
+                    await conn.execute(
+                        f"UPDATE {table} SET proposals = proposals || $2::jsonb WHERE id = $1",
+                        e.subject, _json([p.proposal]))
+                case ConsultationVoteCast(replaces=None):  # a changed vote is not a new one
+                    await conn.execute(
+                        f"UPDATE {table} SET ballots = ballots + 1 WHERE id = $1", e.subject)
+                case ConsultationVotingClosed() as p:
+                    await conn.execute(
+                        f"UPDATE {table} SET status = 'voting_closed', tally = $2::jsonb,"
+                        f" closed_at = $3 WHERE id = $1", e.subject, _json(p.tally),
+                        _time(p.at))
+                case ConsultationConcluded() as p:
+                    await conn.execute(
+                        f"UPDATE {table} SET status = 'concluded', conclusion = $2,"
+                        f" adopted = $3::jsonb, assignments = $4::jsonb, published_at = $5"
+                        f" WHERE id = $1", e.subject, p.conclusion, _json(p.adopted),
+                        _json(p.assignments), _time(p.published_at))

@@ -8,13 +8,20 @@ from datetime import datetime
 
 import asyncpg
 
+from contracts import payload, read
+from contracts.issues import (
+    IssueAssigned,
+    IssueClassified,
+    IssueCosigned,
+    IssueEscalated,
+    IssueRaised,
+    IssueReopened,
+    IssueSupervised,
+    IssueTriaged,
+)
 from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
-
-_RAISED = "gongzhi.issue.raised.v1"
-_CLASSIFIED = "gongzhi.issue.classified.v1"
-_COSIGNED = "gongzhi.issue.cosigned.v1"
 
 
 class IssueList(Projection):
@@ -54,24 +61,20 @@ class IssueList(Projection):
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
-        raised = [e for e in events if e.type == _RAISED]
+        raised = [(e, p) for e in events if (p := read(e, IssueRaised))]
         if raised:
             await conn.executemany(
                 f"INSERT INTO {schema}.issues (id, node, status, category, channel, title,"
                 f" reporter, raised_at, updated_at) VALUES ($1, $2, 'raised', $3, $4, $5, $6,"
                 f" $7::timestamptz, $7::timestamptz) ON CONFLICT (id) DO NOTHING",
-                [(e.subject, e.data["node"], e.data["category"], e.data["channel"],
-                  e.data["title"], e.data["reporter"], business_time(e)) for e in raised],
+                [(e.subject, p.node, p.category, p.channel, p.title, p.reporter,
+                  business_time(e)) for e, p in raised],
             )
         # Every later change of the batch in one statement, applied in event order (a
         # NULL column is left as it was).
-        changes = [
-            (e.subject, STATUS_AFTER.get(e.type), e.data.get("category") if e.type == _CLASSIFIED
-             else None, json.dumps(e.data["assignee"], ensure_ascii=False)
-             if e.data.get("assignee") else None, business_time(e))
-            for e in events if e.type == _CLASSIFIED or (e.type in STATUS_AFTER
-                                                        and e.type != _RAISED)
-        ]
+        changes = [_change(e) for e in events
+                   if e.type == IssueClassified.TYPE
+                   or (e.type in STATUS_AFTER and e.type != IssueRaised.TYPE)]
         if changes:
             await conn.executemany(
                 f"UPDATE {schema}.issues SET status = COALESCE($2, status),"
@@ -79,7 +82,7 @@ class IssueList(Projection):
                 f" updated_at = $5::timestamptz WHERE id = $1",
                 changes,
             )
-        cosigned = [(e.subject, e.data["cosigners"]) for e in events if e.type == _COSIGNED]
+        cosigned = [(e.subject, p.cosigners) for e in events if (p := read(e, IssueCosigned))]
         if cosigned:
             await conn.executemany(
                 f"UPDATE {schema}.issues SET cosigners = GREATEST(cosigners, $2) WHERE id = $1",
@@ -98,24 +101,35 @@ class IssueList(Projection):
             )
 
 
-_DEADLINE_EVENTS = ("gongzhi.issue.triaged.v1", "gongzhi.issue.escalated.v1",
-                    "gongzhi.issue.reopened.v1", "gongzhi.issue.supervised.v1")
+_DEADLINE_EVENTS = (IssueTriaged.TYPE, IssueEscalated.TYPE, IssueReopened.TYPE,
+                    IssueSupervised.TYPE)
+
+
+def _change(e: Envelope) -> tuple:
+    """(id, status, category, assignee, updated_at); None leaves a column as it was."""
+    p = payload(e)
+    return (e.subject, STATUS_AFTER.get(e.type),
+            p.category if isinstance(p, IssueClassified) else None,
+            json.dumps(p.assignee, ensure_ascii=False) if isinstance(p, IssueAssigned)
+            else None, business_time(e))
 
 
 def _deadline_change(e: Envelope) -> tuple:
-    d = e.data
-    supervised = e.type == "gongzhi.issue.supervised.v1"
-    return (
-        e.subject,
-        d.get("handling_node") or d.get("to_node") if not supervised else None,
-        _ts(d["ack_by"]) if d.get("ack_by") else None,
-        _ts(d["resolve_by"]) if d.get("resolve_by") else None,
-        d.get("round") if e.type == "gongzhi.issue.reopened.v1" else None,
-        supervised and d["kind"] == "acknowledge",
-        d["round"] if supervised and d["kind"] == "resolve" else None,
-    )
+    """(id, handling_node, ack_by, resolve_by, round, ack_supervised,
+    resolve_supervised_round); None leaves a column as it was."""
+    match payload(e):
+        case IssueTriaged() as p:
+            return (e.subject, p.handling_node, _ts(p.ack_by), _ts(p.resolve_by), None, False,
+                    None)
+        case IssueEscalated() as p:
+            return e.subject, p.to_node, None, None, None, False, None
+        case IssueReopened() as p:
+            return e.subject, None, None, _ts(p.resolve_by), p.round, False, None
+        case IssueSupervised() as p:
+            return (e.subject, None, None, None, None, p.kind == "acknowledge",
+                    p.round if p.kind == "resolve" else None)
+    raise ValueError(f"{e.type} changes no deadline")
 
 
-
-def _ts(iso: str) -> datetime:
-    return datetime.fromisoformat(iso)
+def _ts(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None

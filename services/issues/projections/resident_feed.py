@@ -13,17 +13,24 @@ Nothing here holds contact details: residents are told what happened, not who co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
+from contracts import read
+from contracts.issues import (
+    IssueAbsorbed,
+    IssueAssigned,
+    IssueClassified,
+    IssueCosigned,
+    IssueProgressNoted,
+    IssueRaised,
+    IssueReopened,
+    IssueTriaged,
+)
 from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
-_RAISED = "gongzhi.issue.raised.v1"
-_ABSORBED = "gongzhi.issue.absorbed.v1"
-_COSIGNED = "gongzhi.issue.cosigned.v1"
 _LEVEL_NAMES = {"city": "市", "district": "区", "street": "街道", "community": "社区",
                 "grid": "网格", "compound": "小区", "building": "楼栋", "unit": "单元"}
 _ASSIGNEE_NAMES = {"grid_worker": "网格员", "building_head": "楼栋长", "compound_head": "院落长",
@@ -33,20 +40,20 @@ _ASSIGNEE_NAMES = {"grid_worker": "网格员", "building_head": "楼栋长", "co
 _NOTE_CHARS = 60  # a feed line, not the whole note; the issue itself holds the rest
 
 
-def summary(event_type: str, data: dict[str, Any]) -> str:
+def summary(e: Envelope) -> str:
     """One short line telling a resident what happened to their issue."""
-    name = event_type.removeprefix("gongzhi.issue.").rsplit(".", 1)[0]
-    if name == "triaged":
-        return f"已分拨，由{_LEVEL_NAMES.get(data.get('level', ''), '相关层级')}办理"
-    if name == "assigned":
-        assignee = data.get("assignee") or {}
-        who = assignee.get("name") or _ASSIGNEE_NAMES.get(assignee.get("kind", ""), "专人")
-        return f"已派单，由{who}办理"
-    if name == "progress_noted":
-        note = (data.get("note") or "").strip()
-        return "办理进展：" + (note[:_NOTE_CHARS] + ("…" if len(note) > _NOTE_CHARS else ""))
-    if name == "reopened":
-        return f"已重新办理（第{data.get('round', 2)}轮）"
+    match read(e, IssueTriaged, IssueAssigned, IssueProgressNoted, IssueReopened):
+        case IssueTriaged() as p:
+            return f"已分拨，由{_LEVEL_NAMES.get(p.level, '相关层级')}办理"
+        case IssueAssigned() as p:
+            who = p.assignee.get("name") or _ASSIGNEE_NAMES.get(p.assignee["kind"], "专人")
+            return f"已派单，由{who}办理"
+        case IssueProgressNoted() as p:
+            note = p.note.strip()
+            return "办理进展：" + (note[:_NOTE_CHARS] + ("…" if len(note) > _NOTE_CHARS else ""))
+        case IssueReopened() as p:
+            return f"已重新办理（第{p.round}轮）"
+    name = e.type.removeprefix("gongzhi.issue.").rsplit(".", 1)[0]
     return _FIXED.get(name, "有新进展")
 
 
@@ -111,12 +118,11 @@ class ResidentFeed(Projection):
         events = [e for e in events if e.type.startswith("gongzhi.issue.")]
         if not events:
             return
-        raised = [e for e in events if e.type == _RAISED]
+        raised = [(e, p) for e in events if (p := read(e, IssueRaised))]
         await conn.executemany(
             f"INSERT INTO {schema}.issues (id, node, title, category, status, raised_at,"
             f" updated_at) VALUES ($1, $2, $3, $4, 'raised', $5, $5) ON CONFLICT DO NOTHING",
-            [(e.subject, e.data["node"], e.data["title"], e.data["category"], business_time(e))
-             for e in raised])
+            [(e.subject, p.node, p.title, p.category, business_time(e)) for e, p in raised])
         # Followers first, each from the event that made them one: the feed rows below then
         # reach exactly those following at each event, whatever the batch's order.
         await conn.executemany(
@@ -127,12 +133,12 @@ class ResidentFeed(Projection):
         await conn.executemany(
             f"UPDATE {schema}.issues SET status = COALESCE($2, status),"
             f" category = COALESCE($3, category), updated_at = $4 WHERE id = $1",
-            [(e.subject, STATUS_AFTER.get(e.type), e.data.get("category"), business_time(e))
-             for e in events if e.type != _RAISED])
+            [(e.subject, STATUS_AFTER.get(e.type), _category(e), business_time(e))
+             for e in events if e.type != IssueRaised.TYPE])
         await conn.executemany(
             f"INSERT INTO {schema}.timeline (issue_id, seq, type, at, summary)"
             f" VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            [(e.subject, e.seq, e.type, business_time(e), summary(e.type, e.data))
+            [(e.subject, e.seq, e.type, business_time(e), summary(e))
              for e in events])
         await conn.executemany(
             f"INSERT INTO {schema}.feed (person, issue_id, seq) SELECT person, issue_id, $2"
@@ -141,13 +147,20 @@ class ResidentFeed(Projection):
 
 
 def _new_followers(e: Envelope) -> list[str]:
-    if e.type == _RAISED:
-        return [e.data["reporter"]]
-    if e.type == _ABSORBED:
-        return list(e.data.get("reporters") or [])
-    if e.type == _COSIGNED:
-        return [e.data["resident"]]
+    match read(e, IssueRaised, IssueAbsorbed, IssueCosigned):
+        case IssueRaised() as p:
+            return [p.reporter]
+        case IssueAbsorbed() as p:
+            return list(p.reporters)
+        case IssueCosigned() as p:
+            return [p.resident]
     return []
 
 
-_VIA = {_RAISED: "reporter", _ABSORBED: "merged", _COSIGNED: "cosigned"}
+def _category(e: Envelope) -> str | None:
+    """The category an event sets, if any (a triage or a reclassification)."""
+    p = read(e, IssueTriaged, IssueClassified)
+    return p.category if p is not None else None
+
+
+_VIA = {IssueRaised.TYPE: "reporter", IssueAbsorbed.TYPE: "merged", IssueCosigned.TYPE: "cosigned"}

@@ -12,18 +12,20 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from contracts.issues import IssueResolved
+from contracts import read
+from contracts.issues import (
+    IssueAbsorbed,
+    IssueAssigned,
+    IssueClassified,
+    IssueProgressNoted,
+    IssueRaised,
+    IssueResolved,
+    IssueTriaged,
+)
 from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 from shared.text_search import document_tokens
-
-_RAISED = "gongzhi.issue.raised.v1"
-_CATEGORY_FROM = ("gongzhi.issue.classified.v1", "gongzhi.issue.triaged.v1")
-_ASSIGNED = "gongzhi.issue.assigned.v1"
-_ABSORBED = "gongzhi.issue.absorbed.v1"
-# The event field whose words become searchable, by type.
-_TEXT_OF = {"gongzhi.issue.progress_noted.v1": "note", IssueResolved.TYPE: "resolution"}
 
 
 class IssueSearch(Projection):
@@ -57,20 +59,19 @@ class IssueSearch(Projection):
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
-        raised = [e for e in events if e.type == _RAISED]
+        raised = [(e, p) for e in events if (p := read(e, IssueRaised))]
         if raised:
             await conn.executemany(
                 f"INSERT INTO {schema}.issues (id, node, status, category, title, reporter,"
                 f" followers, raised_at, updated_at, words) VALUES ($1, $2, 'raised', $3, $4,"
                 f" $5, ARRAY[$5], $6, $6, array_to_tsvector($7::text[]))"
                 f" ON CONFLICT (id) DO NOTHING",
-                [(e.subject, e.data["node"], e.data["category"], e.data["title"],
-                  e.data["reporter"], business_time(e),
-                  document_tokens(e.data["title"], e.data.get("description")))
-                 for e in raised],
+                [(e.subject, p.node, p.category, p.title, p.reporter, business_time(e),
+                  document_tokens(p.title, p.description))
+                 for e, p in raised],
             )
         changes = [_change(e) for e in events
-                   if e.type.startswith("gongzhi.issue.") and e.type != _RAISED]
+                   if e.type.startswith("gongzhi.issue.") and e.type != IssueRaised.TYPE]
         if changes:
             # In event order, one statement; a NULL leaves its column as it was.
             await conn.executemany(
@@ -85,17 +86,18 @@ class IssueSearch(Projection):
 
 
 def _change(e: Envelope) -> tuple:
-    d = e.data
-    assignee = d.get("assignee") or {}
-    department = assignee.get("id") if assignee.get("kind") == "department" else None
-    text_field = _TEXT_OF.get(e.type)
+    p = read(e, IssueClassified, IssueTriaged, IssueAssigned, IssueAbsorbed, IssueProgressNoted,
+             IssueResolved)
+    assigned = isinstance(p, IssueAssigned)
+    text = p.note if isinstance(p, IssueProgressNoted) else \
+        p.resolution if isinstance(p, IssueResolved) else None
     return (
         e.subject,
         STATUS_AFTER.get(e.type),
-        d.get("category") if e.type in _CATEGORY_FROM else None,
-        e.type == _ASSIGNED,
-        department,
-        d.get("reporters", []) if e.type == _ABSORBED else [],
-        document_tokens(d.get(text_field)) if text_field else [],
+        p.category if isinstance(p, IssueClassified | IssueTriaged) else None,
+        assigned,
+        p.assignee["id"] if assigned and p.assignee["kind"] == "department" else None,
+        p.reporters if isinstance(p, IssueAbsorbed) else [],
+        document_tokens(text) if text else [],
         business_time(e),
     )

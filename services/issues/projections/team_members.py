@@ -8,12 +8,10 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from contracts import read
+from contracts.volunteers import TeamFormed, TeamMemberJoined, TeamMemberLeft
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
-
-FORMED = "gongzhi.team.formed.v1"
-JOINED = "gongzhi.team.member_joined.v1"
-LEFT = "gongzhi.team.member_left.v1"
 
 
 class TeamMembers(Projection):
@@ -32,13 +30,13 @@ class TeamMembers(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            person = e.data.get("leader") if e.type == FORMED else e.data.get("person")
-            if e.type in (FORMED, JOINED):
-                await conn.execute(f"INSERT INTO {schema}.members VALUES ($1, $2) "
-                                   f"ON CONFLICT DO NOTHING", e.subject, person)
-            elif e.type == LEFT:
-                await conn.execute(f"DELETE FROM {schema}.members WHERE team_id = $1 "
-                                   f"AND person = $2", e.subject, person)
+            match read(e, TeamFormed, TeamMemberJoined, TeamMemberLeft):
+                case TeamFormed(leader=person) | TeamMemberJoined(person=person):
+                    await conn.execute(f"INSERT INTO {schema}.members VALUES ($1, $2) "
+                                       f"ON CONFLICT DO NOTHING", e.subject, person)
+                case TeamMemberLeft(person=person):
+                    await conn.execute(f"DELETE FROM {schema}.members WHERE team_id = $1 "
+                                       f"AND person = $2", e.subject, person)
 
 
 async def teams_of(pool: asyncpg.Pool, person: str) -> frozenset[str]:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from contracts import read
+from contracts.issues import IssueRaised
 from services.issues.domain.issue import STATUS_AFTER
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
@@ -51,7 +53,7 @@ class TierSummary(Projection):
         delta: Counter[tuple[str, str]] = Counter()
         for e in moves:
             status = STATUS_AFTER[e.type]
-            node, before = current.get(e.subject, (e.tier or e.data.get("node"), None))
+            node, before = current.get(e.subject, (e.tier or _raised_at(e), None))
             for ancestor in ancestors_and_self(node):
                 if before:
                     delta[(ancestor, before)] -= 1
@@ -81,3 +83,9 @@ async def summary_counts(pool: asyncpg.Pool, nodes: list[str]) -> dict[str, dict
     for r in rows:
         out[r["node"]][r["status"]] = r["n"]
     return out
+
+
+def _raised_at(e: Envelope) -> str | None:
+    """An issue's node, for an event that lacks the `tier` every event carries now."""
+    raised = read(e, IssueRaised)
+    return raised.node if raised is not None else None
