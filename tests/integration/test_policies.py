@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import os
-import uuid
 
+from contracts import Payload
+from contracts.evaluation import RatingIssueRated
+from contracts.grid import PatrolLogged, PatrolProblem, WhistleBlown
 from services.issues.application import IssuesApplication, RaiseIssue
 from services.issues.domain.issue import Issue
 from services.issues.placement import Placement
@@ -16,17 +18,23 @@ from shared.bus.envelope import Envelope
 from shared.eventstore import open_application
 from shared.sealing import Sealer
 from shared.settings import Settings
+from tests.utils.contract_events import envelope_of
 from tests.utils.reactions import react
 from tests.utils.store import count_events
 
 ACTOR = {"sub": "w-g03", "role": "grid_worker", "name": ""}
 
 
-def envelope(type_: str, data: dict) -> Envelope:
-    subject = str(uuid.uuid4())
-    return Envelope(id=f"{subject}/1", source="/gongzhi/grid", type=type_, subject=subject,
-                    time="2026-11-23T09:00:00+00:00", seq=1, tier="km.a",
-                    data=data | {"actor": ACTOR})
+AT = "2026-11-23T09:00:00+00:00"
+
+
+def envelope(p: Payload) -> Envelope:
+    return envelope_of(p, tier="km.a")
+
+
+def problem(title: str, category: str, raise_issue: bool) -> PatrolProblem:
+    return {"title": title, "category": category, "description": "", "node": "km.a",
+            "raise_issue": raise_issue}
 
 
 async def placed(_conn: object, node: str) -> Placement:
@@ -51,11 +59,10 @@ async def test_a_patrol_handed_over_twice_raises_its_issues_once(settings: Setti
     app = issues_app(settings)
     try:
         policy = PATROLS.bind(app, place=placed)
-        logged = envelope("gongzhi.patrol.logged.v1", {"worker": "w-g03", "problems": [
-            {"title": "a", "category": "safety", "node": "km.a", "raise_issue": True},
-            {"title": "b", "category": "safety", "node": "km.a", "raise_issue": False},
-            {"title": "c", "category": "no-such-category", "node": "km.a", "raise_issue": True},
-        ]})
+        logged = envelope(PatrolLogged(
+            node="km.a", worker="w-g03", households_visited=3, note="", at=AT, actor=ACTOR,
+            problems=[problem("a", "safety", True), problem("b", "safety", False),
+                      problem("c", "no-such-category", True)]))
         await react(settings.database_url, policy, [logged])
         await react(settings.database_url, policy, [logged])
         assert count_events(settings.database_url, "issues") == 2  # raised, triaged
@@ -67,8 +74,10 @@ async def test_a_whistle_handed_over_twice_is_recorded_once(settings: Settings) 
     app = issues_app(settings)
     try:
         issue = await raise_at_km_a(app)
-        blown = envelope("gongzhi.whistle.blown.v1", {
-            "issue_id": str(issue.id), "departments": ["km-cgj"], "node": "km.a"})
+        blown = envelope(WhistleBlown(
+            node="km.a", situation="law_enforcement", title="t", issue_id=str(issue.id),
+            departments=["km-cgj"], summons={"km-cgj": AT}, mode="daily", at=AT,
+            actor=ACTOR))
         policy = WHISTLED.bind(app)
         await react(settings.database_url, policy, [blown])
         await react(settings.database_url, policy, [blown])
@@ -84,9 +93,9 @@ async def test_an_unsatisfied_rating_handed_over_twice_reopens_once(settings: Se
         issue = await raise_at_km_a(app)
         app.acknowledge(issue.id, "", {"actor": ACTOR})
         app.resolve(issue.id, "done", [], {"actor": ACTOR})
-        rated = envelope("gongzhi.rating.issue_rated.v1", {
-            "issue_id": str(issue.id), "round": 1, "rater": "r", "verdict": "unsatisfied",
-            "node": "km.a"})
+        rated = envelope(RatingIssueRated(
+            issue_id=str(issue.id), round=1, rater="r", verdict="unsatisfied", comment="",
+            node="km.a", handling_node="km.a", category="safety", at=AT, actor=ACTOR))
         policy = RATED.bind(app, place=placed)
         await react(settings.database_url, policy, [rated])
         await react(settings.database_url, policy, [rated])
