@@ -4,10 +4,16 @@ A browser cannot be trusted to keep a bearer token from scripts, so the console'
 in a cookie no script can read (HttpOnly) and no other site can send (SameSite=Strict). A
 cookie is sent by the browser on its own, so every unsafe request made with it must also echo
 the token's `csrf` claim in a header: a page of another origin cannot read that value.
+
+A session token lives minutes, not hours: grid re-mints it while the session is live
+(POST /v1/auth/refresh) and refuses once it was signed out or its role relieved, so every
+service, checking only the signature and expiry, stops accepting a copied token within a
+token's lifetime (docs/console.md, "Signing out").
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 
@@ -26,10 +32,17 @@ def new_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
+def session_id(csrf: str) -> str:
+    """A session's key where grid keeps it: its csrf value, a secret only its holder has,
+    hashed so the table holds nothing a request could replay."""
+    return hashlib.sha256(csrf.encode()).hexdigest()
+
+
 def start_session(response: Response, secret: str, *, secure: bool, ttl_seconds: int = 12 * 3600,
-                  **claims: str | None) -> Principal:
-    """Mint a session token for these claims (as `shared.auth.mint` takes them) and set it."""
-    token = mint(secret, ttl_seconds=ttl_seconds, csrf=new_csrf(), **claims)  # type: ignore[arg-type]
+                  csrf: str | None = None, **claims: str | None) -> Principal:
+    """Mint a session token for these claims (as `shared.auth.mint` takes them) and set it.
+    A refresh passes the session's `csrf`, which the page already echoes, to keep it."""
+    token = mint(secret, ttl_seconds=ttl_seconds, csrf=csrf or new_csrf(), **claims)  # type: ignore[arg-type]
     response.set_cookie(COOKIE, token, max_age=ttl_seconds, httponly=True, samesite="strict",
                         secure=secure, path="/")
     return verify(secret, token)

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For is believed (the console's proxy): throttling counts failed
     # sign-ins per client address, and behind a proxy every request comes from the proxy.
     trusted_proxies: str = "127.0.0.1,::1"
+    # How long one console session token lives before grid must re-mint it (a session lasts
+    # 12 hours in all): the longest a token copied before sign-out, or held by someone whose
+    # role was relieved, is still accepted by the services.
+    session_token_seconds: int = Field(default=300, ge=5, le=12 * 3600)
     # Hosts webhooks may be sent to although they are local or private (and over plain
     # http), comma-separated; none by default (services/grid/webhook_urls.py).
     webhook_allow_hosts: str = ""

@@ -21,7 +21,33 @@ export async function loadSession() {
     return null;
   }
   Object.assign(session, await response.json());
+  keepAlive();
   return session;
+}
+
+// A session's token lives minutes (docs/console.md, "Signing out"): grid re-mints it while
+// the session is live, so ask well before it expires. Refused (signed out elsewhere, the role
+// relieved, or a token grid never started), stop asking: the token then runs out, and the
+// next request's 401 shows the sign-in form.
+let refreshing = null;
+function keepAlive(delay = 0) {
+  if (refreshing !== null && delay === 0) return;
+  clearTimeout(refreshing);
+  refreshing = setTimeout(async () => {
+    if (!session.csrf) { refreshing = null; return; }
+    let next = null;
+    try {
+      const response = await fetch('/api/grid/v1/auth/refresh', { method: 'POST',
+        credentials: 'same-origin', headers: { Accept: 'application/json',
+          'X-CSRF-Token': session.csrf } });
+      if (response.ok) next = (await response.json()).expires_in * 1000 / 3;
+      else if (response.status >= 500) next = 5000; // grid busy or restarting: try again
+    } catch (err) {
+      next = 5000;
+    }
+    refreshing = null;
+    if (next !== null) keepAlive(Math.max(next, 1000));
+  }, delay);
 }
 
 export function signedIn() {

@@ -96,7 +96,9 @@ UNSCOPED = {
     "GET /v1/photos/{photo_id}": "an unguessable URL, for anyone signed in "
                                  "(docs/console-issues.md, Photos)",
     "POST /v1/auth/login": "signing in", "POST /v1/auth/choose": "signing in",
-    "POST /v1/auth/logout": "signing out", "POST /v1/auth/otp": "a resident's sign-in code",
+    "POST /v1/auth/logout": "signing out",
+    "POST /v1/auth/refresh": "the caller's own session, by its cookie",
+    "POST /v1/auth/otp": "a resident's sign-in code",
     "POST /v1/auth/otp/verify": "a resident's sign-in code",
     "GET /v1/teams": "teams are public (volunteers' choice)",
     "GET /v1/categories/history": "the public catalogue's history",

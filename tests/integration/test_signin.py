@@ -103,7 +103,8 @@ async def test_one_role_signs_in_with_a_cookie_session_and_signs_out(
     assert r.status_code == 200, r.text
     session = r.json()
     assert session == {"sub": "u-g03", "role": "grid_worker", "scope": G03,
-                       "department": None, "name": "李娟", "csrf": session["csrf"]}
+                       "department": None, "name": "李娟", "csrf": session["csrf"],
+                       "expires_in": 300}  # the token lives minutes; grid refreshes it
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("gz_session=")
     for attribute in ("HttpOnly", "SameSite=strict", "Path=/"):
@@ -111,7 +112,8 @@ async def test_one_role_signs_in_with_a_cookie_session_and_signs_out(
     assert "secure" not in cookie.lower()  # only in production (HTTPS)
 
     me = await api.get("/v1/auth/me")
-    assert me.status_code == 200 and me.json() == session
+    assert me.status_code == 200 and me.json() == {
+        k: v for k, v in session.items() if k != "expires_in"}
     # The session opens what the role's token would: the grid worker's own grid.
     assert (await api.get(f"/v1/nodes/{G03}/roles")).status_code == 200
 
@@ -123,6 +125,44 @@ async def test_one_role_signs_in_with_a_cookie_session_and_signs_out(
     # A bearer token still answers /me, with no CSRF value: it is no browser session.
     me = await api.get("/v1/auth/me", headers=COMMUNITY)
     assert me.json()["role"] == "community_staff" and me.json()["csrf"] is None
+
+
+async def test_a_session_is_refreshed_until_signed_out_or_its_role_relieved(
+        api: httpx.AsyncClient) -> None:
+    await person(api, "u-g03", ("grid_worker", G03, None))
+    csrf = (await login(api, "u-g03")).json()["csrf"]
+    echo = {"X-CSRF-Token": csrf}
+    problem(await api.post("/v1/auth/refresh"), 403)  # a change like any: the CSRF value
+    fresh = await api.post("/v1/auth/refresh", headers=echo)
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["csrf"] == csrf and fresh.json()["expires_in"] == 300
+    assert fresh.headers["set-cookie"].startswith("gz_session=")
+    copied = api.cookies["gz_session"]
+
+    assert (await api.post("/v1/auth/logout")).status_code == 204
+    # The copy still carries a valid signature, but grid will not refresh it again: every
+    # service refuses it once it expires (tests/browser/test_signout_console.py).
+    api.cookies.set("gz_session", copied)
+    problem(await api.post("/v1/auth/refresh", headers=echo), 401)
+
+    # A session whose role is relieved meanwhile is refused at its next refresh.
+    api.cookies.clear()
+    csrf = (await login(api, "u-g03")).json()["csrf"]
+    r = await api.post("/v1/people/u-g03/roles/relieve", headers=ADMIN, json={
+        "role": "grid_worker", "node": G03, "reason": "moved away"})
+    assert r.status_code == 200, r.text
+    body = problem(await api.post("/v1/auth/refresh", headers={"X-CSRF-Token": csrf}), 401)
+    assert "no longer holds grid_worker" in body["detail"]
+    # So is one whose login was removed.
+    await person(api, "u-c01", ("community_staff", HEPING, None))
+    api.cookies.clear()
+    csrf = (await login(api, "u-c01")).json()["csrf"]
+    assert (await api.delete("/v1/people/u-c01/login", headers=ADMIN)).status_code == 204
+    body = problem(await api.post("/v1/auth/refresh", headers={"X-CSRF-Token": csrf}), 401)
+    assert "login was removed" in body["detail"]
+    # A bearer token is no session: there is nothing to refresh.
+    api.cookies.clear()
+    problem(await api.post("/v1/auth/refresh", headers=COMMUNITY), 401)
 
 
 async def test_several_roles_choose_one(api: httpx.AsyncClient) -> None:

@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 import math
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
@@ -25,7 +25,7 @@ from services.grid.api.people import MANAGERS, _places
 from services.grid.application import GridApplication
 from services.grid.domain.person import STAFF_ID_PATTERN, Person
 from services.grid.signin import codes, passwords, store, throttle
-from shared.auth import Principal
+from shared.auth import Principal, verify
 from shared.errors import (
     Conflict,
     Forbidden,
@@ -36,7 +36,7 @@ from shared.errors import (
     Unavailable,
 )
 from shared.http import CurrentPrincipal, ReadPool, ServiceApp
-from shared.sessions import end_session, start_session
+from shared.sessions import COOKIE, end_session, principal_from_cookie, session_id, start_session
 from shared.settings import Settings
 
 router = APIRouter(prefix="/v1/auth", tags=["sign-in"])
@@ -94,6 +94,7 @@ class SessionOut(BaseModel):
     department: str | None
     name: str
     csrf: str | None  # echo it in X-CSRF-Token; null when the caller used a bearer token
+    expires_in: int | None = None  # seconds the cookie's token lives: refresh before then
 
 
 class RoleChoice(BaseModel):
@@ -152,13 +153,32 @@ def is_trusted_proxy(peer: str, trusted: str) -> bool:
                for entry in trusted.split(",") if entry.strip())
 
 
-def _start_session(response: Response, request: Request, who: Principal) -> SessionOut:
+async def _start_session(response: Response, request: Request, who: Principal) -> SessionOut:
+    """A session lasts SESSION_SECONDS, kept in grid's table; its token only
+    `session_token_seconds`, re-minted by /v1/auth/refresh while the session is live."""
+    settings = _settings(request)
+    ttl = settings.session_token_seconds
     session = start_session(response, request.app.state.jwt_secret,
-                            secure=_settings(request).env == "production",
-                            ttl_seconds=SESSION_SECONDS, sub=who.sub, role=who.role,
-                            scope=who.scope, name=who.name, department=who.department)
+                            secure=settings.env == "production", ttl_seconds=ttl, sub=who.sub,
+                            role=who.role, scope=who.scope, name=who.name,
+                            department=who.department)
+    assert session.csrf is not None
+    now = _wall_now()
+    await store.session_started(request.app.state.pool, session_id(session.csrf), who.sub,
+                                who.role, who.scope, now, now + timedelta(seconds=SESSION_SECONDS))
+    return _session_out(session, ttl)
+
+
+def _session_out(session: Principal, ttl: int) -> SessionOut:
     return SessionOut(sub=session.sub, role=session.role, scope=session.scope,
-                      department=session.department, name=session.name, csrf=session.csrf)
+                      department=session.department, name=session.name, csrf=session.csrf,
+                      expires_in=ttl)
+
+
+def _wall_now() -> datetime:
+    """Sessions keep wall-clock time, not grid's injected clock: they end with their tokens,
+    whose expiry every service checks against the wall clock."""
+    return datetime.fromtimestamp(time.time(), UTC)
 
 
 def _as_principal(person: Person, role: dict[str, Any]) -> Principal:
@@ -218,7 +238,7 @@ async def login(body: LoginBody, request: Request, response: Response, pool: Rea
         raise Forbidden(f"{person.staff_id} holds no role now; ask the community or street "
                         "to assign one")
     if len(person.roles) == 1:
-        return _start_session(response, request, _as_principal(person, person.roles[0]))
+        return await _start_session(response, request, _as_principal(person, person.roles[0]))
     labels = await run_in_threadpool(lambda: [grid.get_node(r["node"]).name
                                               for r in person.roles])
     return ChoiceOut(
@@ -245,7 +265,7 @@ async def choose(body: ChooseBody, request: Request, response: Response,
     if not person.holds(chosen["role"], chosen["node"]):
         raise Conflict(f"{person.staff_id} no longer holds {chosen['role']} at "
                        f"'{chosen['node']}'; sign in again")
-    return _start_session(response, request, _as_principal(person, chosen))
+    return await _start_session(response, request, _as_principal(person, chosen))
 
 
 # -- residents ------------------------------------------------------------------------------
@@ -321,7 +341,7 @@ async def verify_code(body: VerifyBody, request: Request, response: Response, po
         raise Unauthorized("that code was just used; ask for a new one")
     await throttle.cleared(pool, phone_key)
     await store.signed_in_resident(pool, sub, home, now)
-    return _start_session(response, request,
+    return await _start_session(response, request,
                           Principal(sub=sub, role="resident", scope=home, name=""))
 
 
@@ -340,9 +360,58 @@ async def _check_home(grid: GridApplication, path: str) -> None:
 # GET /v1/auth/me is every service's (shared/http.py): the same SessionOut shape.
 
 
+@router.post("/refresh", response_model=SessionOut, name="refresh_session")
+async def refresh(request: Request, response: Response, grid: Grid, pool: ReadPool) -> SessionOut:
+    """A fresh token for a live session (the console asks well before its token expires):
+    401 once the session was signed out or has run its 12 hours, or when its role was
+    relieved meanwhile. Only a session can be refreshed, never a bearer token."""
+    who = principal_from_cookie(request, request.app.state.jwt_secret)
+    if who is None or who.csrf is None:
+        raise Unauthorized("no session to refresh: sign in")
+    sid = session_id(who.csrf)
+    now = _wall_now()
+    live = await store.live_session(pool, sid, now)
+    if live is None:
+        raise Unauthorized("the session has ended: sign in again")
+    if who.role != "resident" and not await _still_holds(grid, who):
+        await store.session_ended(pool, sid, now)
+        raise Unauthorized(f"{who.sub} no longer holds {who.role} at '{who.scope}': sign in "
+                           "again")
+    if who.role != "resident" and await store.login_of(pool, who.sub) is None:
+        await store.session_ended(pool, sid, now)
+        raise Unauthorized(f"{who.sub} can no longer sign in: their login was removed")
+    ttl = min(_settings(request).session_token_seconds,
+              math.floor((live["ends_at"] - now).total_seconds()))
+    if ttl < 1:
+        raise Unauthorized("the session has ended: sign in again")
+    session = start_session(response, request.app.state.jwt_secret,
+                            secure=_settings(request).env == "production", ttl_seconds=ttl,
+                            csrf=who.csrf, sub=who.sub, role=who.role, scope=who.scope,
+                            name=who.name, department=who.department)
+    return _session_out(session, ttl)
+
+
+async def _still_holds(grid: GridApplication, who: Principal) -> bool:
+    try:
+        person = await _person(grid, who.sub)
+    except NotFound:
+        return False
+    return person.holds(who.role, who.scope)
+
+
 @router.post("/logout", status_code=204, name="logout")
-async def logout(response: Response) -> Response:
-    """Forget the session cookie. Anyone may: it only ever clears the caller's own."""
+async def logout(request: Request, response: Response, pool: ReadPool) -> Response:
+    """End the session: grid refreshes it no more, so a copy of its token is refused
+    everywhere once it expires (within `session_token_seconds`). Anyone may, without the
+    CSRF header: it only ever ends the caller's own session."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        try:
+            who = verify(request.app.state.jwt_secret, token)
+        except Unauthorized:
+            who = None  # expired or forged: nothing to end
+        if who is not None and who.csrf:
+            await store.session_ended(pool, session_id(who.csrf), _wall_now())
     response.status_code = 204
     end_session(response)
     return response

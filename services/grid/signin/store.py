@@ -37,6 +37,17 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.codes (
     expires_at timestamptz NOT NULL,
     attempts int NOT NULL DEFAULT 0
 );
+-- Console sessions, by a hash of their csrf value (shared/sessions.py): live until ends_at,
+-- unless signed out (ended_at). Times are wall-clock, as the tokens' expiry is.
+CREATE TABLE IF NOT EXISTS {SCHEMA}.sessions (
+    sid text PRIMARY KEY,
+    sub text NOT NULL,
+    role text NOT NULL,
+    scope text NOT NULL,
+    started_at timestamptz NOT NULL,
+    ends_at timestamptz NOT NULL,
+    ended_at timestamptz
+);
 -- Failed attempts in a row per login, phone or client address (keyed hashes).
 CREATE TABLE IF NOT EXISTS {SCHEMA}.failures (
     key text PRIMARY KEY,
@@ -110,6 +121,31 @@ def seed_logins(database_url: str, rows: list[tuple[str, str]], password_hash: s
 async def rehash(pool: asyncpg.Pool, staff_id: str, old: str, new: str) -> None:
     await pool.execute(f"UPDATE {SCHEMA}.logins SET password_hash = $3 "
                        f"WHERE staff_id = $1 AND password_hash = $2", staff_id, old, new)
+
+
+# -- console sessions -----------------------------------------------------------------------
+
+async def session_started(pool: asyncpg.Pool, sid: str, sub: str, role: str, scope: str,
+                          at: datetime, ends_at: datetime) -> None:
+    # Sessions that ended a day ago are of no more use: the table stays small.
+    await pool.execute(
+        f"DELETE FROM {SCHEMA}.sessions WHERE ends_at < $1::timestamptz - interval '1 day'", at)
+    await pool.execute(
+        f"INSERT INTO {SCHEMA}.sessions (sid, sub, role, scope, started_at, ends_at) "
+        f"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sid) DO NOTHING",
+        sid, sub, role, scope, at, ends_at)
+
+
+async def live_session(pool: asyncpg.Pool, sid: str, at: datetime) -> dict[str, Any] | None:
+    row = await pool.fetchrow(
+        f"SELECT * FROM {SCHEMA}.sessions WHERE sid = $1 AND ended_at IS NULL "
+        f"AND ends_at > $2", sid, at)
+    return dict(row) if row else None
+
+
+async def session_ended(pool: asyncpg.Pool, sid: str, at: datetime) -> None:
+    await pool.execute(f"UPDATE {SCHEMA}.sessions SET ended_at = $2 WHERE sid = $1 "
+                       f"AND ended_at IS NULL", sid, at)
 
 
 # -- residents and their codes --------------------------------------------------------------
