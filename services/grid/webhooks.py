@@ -38,6 +38,7 @@ import asyncpg
 import httpx
 from starlette.concurrency import run_in_threadpool
 
+from contracts import read
 from contracts.grid import (
     DepartmentWebhookRegistered,
     DepartmentWebhookRemoved,
@@ -47,7 +48,7 @@ from contracts.grid import (
     WhistleDepartmentReported,
     WhistleOverdue,
 )
-from services.grid.projections.whistles import BLOWN, _public, concerned
+from services.grid.projections.whistles import _public, concerned
 from services.grid.webhook_urls import Refused, pinned, require_public_now
 from shared import telemetry
 from shared.bus.envelope import Envelope
@@ -55,8 +56,8 @@ from shared.clock import Clock, SystemClock
 from shared.reactions import Reacting, Reaction
 
 log = logging.getLogger("gongzhi.grid.webhooks")
-REGISTERED = "gongzhi.department.webhook_registered.v1"
-REMOVED = "gongzhi.department.webhook_removed.v1"
+REGISTERED = DepartmentWebhookRegistered.TYPE
+REMOVED = DepartmentWebhookRemoved.TYPE
 RETRY_FOR = timedelta(hours=24)
 MAX_BACKOFF = timedelta(minutes=10)
 LEASE_SECONDS = 60
@@ -122,15 +123,15 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON {schema}.deliveries (next_attempt_a
 
 async def register_hook(r: Reacting, e: Envelope) -> None:
     """The department's new webhook receives its whistle events from now on."""
-    d = e.data
+    hook = DepartmentWebhookRegistered.of(e)
     await r.conn.execute(
         f"INSERT INTO {r.schema}.hooks VALUES ($1, $2, $3) ON CONFLICT (hook_id) DO NOTHING",
-        d["hook_id"], d["department"], d["url"])
+        hook.hook_id, hook.department, hook.url)
 
 
 async def remove_hook(r: Reacting, e: Envelope) -> None:
     """The webhook receives nothing more; its pending retries are cancelled."""
-    hook_id = e.data["hook_id"]
+    hook_id = DepartmentWebhookRemoved.of(e).hook_id
     await r.conn.execute(
         f"UPDATE {r.schema}.hooks SET removed = true WHERE hook_id = $1", hook_id)
     # Its pending retries go with it: nothing is sent to a hook that is gone.
@@ -142,10 +143,10 @@ async def remove_hook(r: Reacting, e: Envelope) -> None:
 async def enqueue_deliveries(r: Reacting, e: Envelope) -> None:
     """One delivery per webhook of each department the whistle event concerns, sent by the
     webhook sender."""
-    if e.type == BLOWN:
+    if (blown := read(e, WhistleBlown)) is not None:
         await r.conn.execute(
             f"INSERT INTO {r.schema}.summoned VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            e.subject, e.data["departments"])
+            e.subject, blown.departments)
     summoned = await r.conn.fetchval(
         f"SELECT departments FROM {r.schema}.summoned WHERE whistle_id = $1", e.subject) or []
     await r.conn.execute(

@@ -14,19 +14,25 @@ from typing import Any
 
 import asyncpg
 
-from contracts.issues import IssueResolved
+from contracts import read
+from contracts.issues import (
+    IssueAcknowledged,
+    IssueAssigned,
+    IssueClosed,
+    IssueMerged,
+    IssueRaised,
+    IssueReopened,
+    IssueResolved,
+    IssueTriaged,
+)
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
-RAISED = "gongzhi.issue.raised.v1"
-TRIAGED = "gongzhi.issue.triaged.v1"
-ASSIGNED = "gongzhi.issue.assigned.v1"
-REOPENED = "gongzhi.issue.reopened.v1"
 # The status an issue is in after these public events (gongzhi.issue.* contract).
 STATUS_AFTER = {
-    "gongzhi.issue.acknowledged.v1": "acknowledged", ASSIGNED: "assigned",
-    IssueResolved.TYPE: "resolved", REOPENED: "reopened",
-    "gongzhi.issue.closed.v1": "closed", "gongzhi.issue.merged.v1": "merged",
+    IssueAcknowledged.TYPE: "acknowledged", IssueAssigned.TYPE: "assigned",
+    IssueResolved.TYPE: "resolved", IssueReopened.TYPE: "reopened",
+    IssueClosed.TYPE: "closed", IssueMerged.TYPE: "merged",
 }
 OPEN = ("raised", "acknowledged", "assigned", "reopened")
 
@@ -53,22 +59,23 @@ class AssignedIssues(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == RAISED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.issues (id, node, title, category, status) "
-                    f"VALUES ($1, $2, $3, $4, 'raised') ON CONFLICT (id) DO NOTHING",
-                    e.subject, d["node"], d["title"], d["category"])
-                continue
-            if e.type in (TRIAGED, REOPENED) and d.get("resolve_by"):
-                await conn.execute(f"UPDATE {schema}.issues SET resolve_by = $2 WHERE id = $1",
-                                   e.subject, datetime.fromisoformat(d["resolve_by"]))
-            if e.type == ASSIGNED:
-                assignee = d.get("assignee") or {}
-                department = assignee.get("id") if assignee.get("kind") == "department" else None
-                await conn.execute(
-                    f"UPDATE {schema}.issues SET department = $2, assigned_at = $3 "
-                    f"WHERE id = $1", e.subject, department, business_time(e))
+            match read(e, IssueRaised, IssueTriaged, IssueReopened, IssueAssigned):
+                case IssueRaised() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.issues (id, node, title, category, status) "
+                        f"VALUES ($1, $2, $3, $4, 'raised') ON CONFLICT (id) DO NOTHING",
+                        e.subject, p.node, p.title, p.category)
+                    continue
+                case IssueTriaged(resolve_by=resolve_by) | IssueReopened(
+                        resolve_by=resolve_by) if resolve_by:
+                    await conn.execute(
+                        f"UPDATE {schema}.issues SET resolve_by = $2 WHERE id = $1",
+                        e.subject, datetime.fromisoformat(resolve_by))
+                case IssueAssigned() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.issues SET department = $2, assigned_at = $3 "
+                        f"WHERE id = $1", e.subject, (p.departments_concerned() or [None])[0],
+                        business_time(e))
             if status := STATUS_AFTER.get(e.type):
                 await conn.execute(f"UPDATE {schema}.issues SET status = $2 WHERE id = $1",
                                    e.subject, status)

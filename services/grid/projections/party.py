@@ -8,12 +8,18 @@ from typing import Any
 
 import asyncpg
 
+from contracts import read
+from contracts.grid import (
+    CoGovernanceBodyEnded,
+    CoGovernanceBodyFormed,
+    CoGovernanceBodyRenewed,
+    PartyOrganisationDissolved,
+    PartyOrganisationEstablished,
+    PartyOrganisationSecretaryChanged,
+)
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 from shared.tiers import ancestors_and_self, subtree_like
-
-ORG = "gongzhi.party_organisation."
-BODY = "gongzhi.co_governance_body."
 
 
 class Party(Projection):
@@ -57,59 +63,50 @@ class Party(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            if e.type.startswith(ORG):
-                await self._organisation(conn, schema, e)
-            elif e.type.startswith(BODY):
-                await self._body(conn, schema, e)
+            p, at = read(e, *_READS), business_time(e)
+            match p:
+                case PartyOrganisationEstablished(secretary=s):
+                    await conn.execute(
+                        f"INSERT INTO {schema}.organisations (node, kind, name, secretary,"
+                        f" secretary_person, secretary_since) VALUES ($1, $2, $3, $4, $5, $6)"
+                        f" ON CONFLICT DO NOTHING",
+                        p.node, p.kind, p.name, s["name"], s.get("person", ""), at)
+                    await _took_office(conn, schema, p.node, p.kind, s, at)
+                case PartyOrganisationSecretaryChanged(node=node, kind=kind, secretary=s):
+                    await conn.execute(
+                        f"UPDATE {schema}.secretaries SET until = $3 WHERE node = $1 AND "
+                        f"kind = $2 AND until IS NULL", node, kind, at)
+                    await _took_office(conn, schema, node, kind, s, at)
+                    await conn.execute(
+                        f"UPDATE {schema}.organisations SET secretary = $3, "
+                        f"secretary_person = $4, secretary_since = $5 WHERE node = $1 AND "
+                        f"kind = $2", node, kind, s["name"], s.get("person", ""), at)
+                case PartyOrganisationDissolved(node=node, kind=kind):
+                    await conn.execute(f"UPDATE {schema}.organisations SET active = false"
+                                       f" WHERE node = $1 AND kind = $2", node, kind)
+                    await conn.execute(
+                        f"UPDATE {schema}.secretaries SET until = $3 WHERE node = $1 AND "
+                        f"kind = $2 AND until IS NULL", node, kind, at)
+                case CoGovernanceBodyFormed():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.bodies (node, kind, name, term_from, term_to,"
+                        f" contact) VALUES ($1, $2, $3, $4::text::date, $5::text::date, $6)"
+                        f" ON CONFLICT DO NOTHING",
+                        p.node, p.kind, p.name, p.term_from, p.term_to, p.contact)
+                case CoGovernanceBodyRenewed():
+                    await conn.execute(
+                        f"UPDATE {schema}.bodies SET name = $3, term_from = $4::text::date,"
+                        f" term_to = $5::text::date, contact = $6, active = true"
+                        f" WHERE node = $1 AND kind = $2",
+                        p.node, p.kind, p.name, p.term_from, p.term_to, p.contact)
+                case CoGovernanceBodyEnded(node=node, kind=kind):
+                    await conn.execute(f"UPDATE {schema}.bodies SET active = false"
+                                       f" WHERE node = $1 AND kind = $2", node, kind)
 
-    async def _organisation(self, conn: asyncpg.Connection, schema: str, e: Envelope) -> None:
-        d, at = e.data, business_time(e)
-        if e.type == f"{ORG}established.v1":
-            s = d["secretary"]
-            await conn.execute(
-                f"INSERT INTO {schema}.organisations (node, kind, name, secretary,"
-                f" secretary_person, secretary_since) VALUES ($1, $2, $3, $4, $5, $6)"
-                f" ON CONFLICT DO NOTHING",
-                d["node"], d["kind"], d["name"], s["name"], s.get("person", ""), at)
-            await _took_office(conn, schema, d["node"], d["kind"], s, at)
-        elif e.type == f"{ORG}secretary_changed.v1":
-            node, kind = d["node"], d["kind"]
-            s = d["secretary"]
-            await conn.execute(
-                f"UPDATE {schema}.secretaries SET until = $3 WHERE node = $1 AND kind = $2"
-                f" AND until IS NULL", node, kind, at)
-            await _took_office(conn, schema, node, kind, s, at)
-            await conn.execute(
-                f"UPDATE {schema}.organisations SET secretary = $3, secretary_person = $4,"
-                f" secretary_since = $5 WHERE node = $1 AND kind = $2",
-                node, kind, s["name"], s.get("person", ""), at)
-        elif e.type == f"{ORG}dissolved.v1":
-            node, kind = d["node"], d["kind"]
-            await conn.execute(f"UPDATE {schema}.organisations SET active = false"
-                               f" WHERE node = $1 AND kind = $2", node, kind)
-            await conn.execute(
-                f"UPDATE {schema}.secretaries SET until = $3 WHERE node = $1 AND kind = $2"
-                f" AND until IS NULL", node, kind, at)
 
-    async def _body(self, conn: asyncpg.Connection, schema: str, e: Envelope) -> None:
-        d = e.data
-        if e.type == f"{BODY}formed.v1":
-            await conn.execute(
-                f"INSERT INTO {schema}.bodies (node, kind, name, term_from, term_to, contact)"
-                f" VALUES ($1, $2, $3, $4::text::date, $5::text::date, $6)"
-                f" ON CONFLICT DO NOTHING",
-                d["node"], d["kind"], d["name"], d["term_from"], d["term_to"], d["contact"])
-        elif e.type == f"{BODY}renewed.v1":
-            node, kind = d["node"], d["kind"]
-            await conn.execute(
-                f"UPDATE {schema}.bodies SET name = $3, term_from = $4::text::date,"
-                f" term_to = $5::text::date, contact = $6, active = true"
-                f" WHERE node = $1 AND kind = $2",
-                node, kind, d["name"], d["term_from"], d["term_to"], d["contact"])
-        elif e.type == f"{BODY}ended.v1":
-            node, kind = d["node"], d["kind"]
-            await conn.execute(f"UPDATE {schema}.bodies SET active = false"
-                               f" WHERE node = $1 AND kind = $2", node, kind)
+_READS = (PartyOrganisationEstablished, PartyOrganisationSecretaryChanged,
+          PartyOrganisationDissolved, CoGovernanceBodyFormed, CoGovernanceBodyRenewed,
+          CoGovernanceBodyEnded)
 
 
 async def _took_office(conn: asyncpg.Connection, schema: str, node: str, kind: str,

@@ -10,11 +10,11 @@ from typing import Any
 
 import asyncpg
 
+from contracts import read
+from contracts.grid import PatrolLogged
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 from shared.tiers import subtree_like
-
-LOGGED = "gongzhi.patrol.logged.v1"
 
 
 class Patrols(Projection):
@@ -38,11 +38,11 @@ class Patrols(Projection):
     async def apply(
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
-        rows = [(e.subject, e.data["node"], e.data["worker"], e.data["households_visited"],
-                 json.dumps(e.data["problems"], ensure_ascii=False),
-                 sum(1 for p in e.data["problems"] if p.get("raise_issue")),
-                 e.data.get("note", ""), datetime.fromisoformat(e.data.get("at") or e.time))
-                for e in events if e.type == LOGGED]
+        rows = [(e.subject, p.node, p.worker, p.households_visited,
+                 json.dumps(p.problems, ensure_ascii=False),
+                 sum(1 for problem in p.problems if problem.get("raise_issue")),
+                 p.note, datetime.fromisoformat(p.at))
+                for e in events if (p := read(e, PatrolLogged))]
         if rows:
             await conn.executemany(
                 f"INSERT INTO {schema}.patrols VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) "

@@ -14,14 +14,16 @@ from typing import Any
 
 import asyncpg
 
+from contracts import Payload, read
+from contracts.grid import (
+    PersonRegistered,
+    PersonRoleAssigned,
+    PersonRoleRelieved,
+    PersonUpdated,
+)
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 from shared.tiers import subtree_like
-
-REGISTERED = "gongzhi.person.registered.v1"
-UPDATED = "gongzhi.person.updated.v1"
-ASSIGNED = "gongzhi.person.role_assigned.v1"
-RELIEVED = "gongzhi.person.role_relieved.v1"
 
 # A date in a query ("on 1 May") is a day in China Standard Time: the platform serves
 # Chinese cities, and China keeps one zone with no daylight saving, so a fixed offset is exact.
@@ -62,39 +64,40 @@ class Roles(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == REGISTERED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.people (staff_id, person_id, name, home,"
-                    f" registered_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)"
-                    f" ON CONFLICT (staff_id) DO NOTHING",
-                    d["staff_id"], e.subject, d["name"], d["home"], datetime.fromisoformat(e.time),
-                )
-            elif e.type == UPDATED:
-                await conn.execute(
-                    f"UPDATE {schema}.people SET name = $2, updated_at = $3 WHERE staff_id = $1",
-                    d["staff_id"], d["name"], datetime.fromisoformat(e.time),
-                )
-            elif e.type == ASSIGNED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.assignments (staff_id, role, node, department,"
-                    f" since, assigned_by) VALUES ($1, $2, $3, $4, $5, $6)"
-                    f" ON CONFLICT (staff_id, role, node) WHERE until IS NULL DO NOTHING",
-                    d["staff_id"], d["role"], d["node"], d.get("department"),
-                    datetime.fromisoformat(d["at"]), _by(d),
-                )
-            elif e.type == RELIEVED:
-                await conn.execute(
-                    f"UPDATE {schema}.assignments SET until = $4, relieved_by = $5,"
-                    f" relief_reason = $6 WHERE staff_id = $1 AND role = $2 AND node = $3"
-                    f" AND until IS NULL",
-                    d["staff_id"], d["role"], d["node"], datetime.fromisoformat(d["at"]), _by(d),
-                    d.get("reason"),
-                )
+            match read(e, PersonRegistered, PersonUpdated, PersonRoleAssigned,
+                       PersonRoleRelieved):
+                case PersonRegistered() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.people (staff_id, person_id, name, home,"
+                        f" registered_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)"
+                        f" ON CONFLICT (staff_id) DO NOTHING",
+                        p.staff_id, e.subject, p.name, p.home, datetime.fromisoformat(e.time),
+                    )
+                case PersonUpdated() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.people SET name = $2, updated_at = $3 "
+                        f"WHERE staff_id = $1", p.staff_id, p.name, datetime.fromisoformat(e.time),
+                    )
+                case PersonRoleAssigned() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.assignments (staff_id, role, node, department,"
+                        f" since, assigned_by) VALUES ($1, $2, $3, $4, $5, $6)"
+                        f" ON CONFLICT (staff_id, role, node) WHERE until IS NULL DO NOTHING",
+                        p.staff_id, p.role, p.node, p.department,
+                        datetime.fromisoformat(p.at), _by(p),
+                    )
+                case PersonRoleRelieved() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.assignments SET until = $4, relieved_by = $5,"
+                        f" relief_reason = $6 WHERE staff_id = $1 AND role = $2 AND node = $3"
+                        f" AND until IS NULL",
+                        p.staff_id, p.role, p.node, datetime.fromisoformat(p.at), _by(p),
+                        p.reason,
+                    )
 
 
-def _by(data: dict[str, Any]) -> str | None:
-    return (data.get("actor") or {}).get("sub")
+def _by(p: Payload) -> str | None:
+    return p.actor["sub"] if p.actor else None
 
 
 _COLUMNS = ("a.staff_id, p.name, a.role, a.node, a.department, a.since, a.until, "

@@ -15,22 +15,25 @@ from datetime import datetime
 
 import asyncpg
 
+from contracts import read
+from contracts.grid import (
+    DepartmentRegistered,
+    WhistleBlown,
+    WhistleClosed,
+    WhistleDepartmentCompleted,
+    WhistleDepartmentReported,
+    WhistleOverdue,
+)
 from shared.bus.cloudevents import to_structured
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
-
-BLOWN = "gongzhi.whistle.blown.v1"
-REPORTED = "gongzhi.whistle.department_reported.v1"
-COMPLETED = "gongzhi.whistle.department_completed.v1"
-OVERDUE = "gongzhi.whistle.overdue.v1"
-CLOSED = "gongzhi.whistle.closed.v1"
-DEPARTMENT = "gongzhi.department.registered.v1"
 
 
 def concerned(e: Envelope, summoned: list[str]) -> list[str]:
     """The departments an event is about: one for a report-in, completion or overdue; all
     summoned for a blown or closed whistle."""
-    return [e.data["department"]] if "department" in e.data else summoned
+    one = read(e, WhistleDepartmentReported, WhistleDepartmentCompleted, WhistleOverdue)
+    return one.departments_concerned() if one is not None else summoned
 
 
 class Whistles(Projection):
@@ -86,36 +89,38 @@ class Whistles(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == DEPARTMENT:
-                await conn.execute(
-                    f"INSERT INTO {schema}.departments VALUES ($1, $2, $3, $4, $5) "
-                    f"ON CONFLICT (code) DO NOTHING",
-                    d["code"], d["name"], d["kind"], d["categories"], d["jurisdiction"])
-                continue
-            if not e.type.startswith("gongzhi.whistle."):
-                continue
-            if e.type == BLOWN:
-                await self._blown(conn, schema, e)
-            elif e.type == REPORTED:
-                await conn.execute(
-                    f"UPDATE {schema}.summons SET reported_at = $3, late = $4 "
-                    f"WHERE whistle_id = $1 AND department = $2",
-                    e.subject, d["department"], _ts(d["at"]), d["late"])
-            elif e.type == COMPLETED:
-                await conn.execute(
-                    f"UPDATE {schema}.summons SET completed_at = $3, outcome = $4 "
-                    f"WHERE whistle_id = $1 AND department = $2",
-                    e.subject, d["department"], _ts(d["at"]), d["outcome"])
-            elif e.type == OVERDUE:
-                await conn.execute(
-                    f"UPDATE {schema}.summons SET overdue_at = $3 "
-                    f"WHERE whistle_id = $1 AND department = $2",
-                    e.subject, d["department"], _ts(d["at"]))
-            elif e.type == CLOSED:
-                await conn.execute(
-                    f"UPDATE {schema}.whistles SET status = 'closed', closed_at = $2 "
-                    f"WHERE id = $1", e.subject, _ts(d["at"]))
+            p = read(e, DepartmentRegistered, WhistleBlown, WhistleDepartmentReported,
+                     WhistleDepartmentCompleted, WhistleOverdue, WhistleClosed)
+            match p:
+                case None:
+                    continue
+                case DepartmentRegistered():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.departments VALUES ($1, $2, $3, $4, $5) "
+                        f"ON CONFLICT (code) DO NOTHING",
+                        p.code, p.name, p.kind, p.categories, p.jurisdiction)
+                    continue
+                case WhistleBlown():
+                    await self._blown(conn, schema, e.subject, p)
+                case WhistleDepartmentReported():
+                    await conn.execute(
+                        f"UPDATE {schema}.summons SET reported_at = $3, late = $4 "
+                        f"WHERE whistle_id = $1 AND department = $2",
+                        e.subject, p.department, _ts(p.at), p.late)
+                case WhistleDepartmentCompleted():
+                    await conn.execute(
+                        f"UPDATE {schema}.summons SET completed_at = $3, outcome = $4 "
+                        f"WHERE whistle_id = $1 AND department = $2",
+                        e.subject, p.department, _ts(p.at), p.outcome)
+                case WhistleOverdue():
+                    await conn.execute(
+                        f"UPDATE {schema}.summons SET overdue_at = $3 "
+                        f"WHERE whistle_id = $1 AND department = $2",
+                        e.subject, p.department, _ts(p.at))
+                case WhistleClosed():
+                    await conn.execute(
+                        f"UPDATE {schema}.whistles SET status = 'closed', closed_at = $2 "
+                        f"WHERE id = $1", e.subject, _ts(p.at))
             summoned = await conn.fetchval(
                 f"SELECT departments FROM {schema}.whistles WHERE id = $1", e.subject) or []
             await conn.executemany(
@@ -123,20 +128,20 @@ class Whistles(Projection):
                 f"VALUES ($1, $2, $3, $4::jsonb)",
                 [(code, e.subject, e.type, _public(e)) for code in concerned(e, summoned)])
 
-    async def _blown(self, conn: asyncpg.Connection, schema: str, e: Envelope) -> None:
-        d = e.data
+    async def _blown(self, conn: asyncpg.Connection, schema: str, whistle_id: str,
+                     p: WhistleBlown) -> None:
         await conn.execute(
             f"INSERT INTO {schema}.whistles (id, node, situation, title, issue_id, mode, status,"
             f" departments, blown_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)"
             f" ON CONFLICT (id) DO NOTHING",
-            e.subject, d["node"], d["situation"], d["title"], d.get("issue_id"), d["mode"],
-            d["departments"], _ts(d["at"]))
-        supervisor = d["node"].rpartition(".")[0] or d["node"]
+            whistle_id, p.node, p.situation, p.title, p.issue_id, p.mode, p.departments,
+            _ts(p.at))
+        supervisor = p.node.rpartition(".")[0] or p.node
         await conn.executemany(
             f"INSERT INTO {schema}.summons (whistle_id, department, deadline, supervisor) "
             f"VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            [(e.subject, code, _ts(deadline), supervisor)
-             for code, deadline in d["summons"].items()])
+            [(whistle_id, code, _ts(deadline), supervisor)
+             for code, deadline in p.summons.items()])
 
 
 def _public(e: Envelope) -> str:
