@@ -252,7 +252,7 @@ async def test_a_team_issue_resolved_twice_over_credits_once(svc: Service,
                         subject=issue, time=T0.isoformat(), seq=seq, tier=UNIT, data=data)
 
     assigned = envelope("gongzhi.issue.assigned.v1", 3, {
-        "assignee": {"kind": "volunteer_team", "id": team, "name": "红马甲"}})
+        "assignee": {"kind": "volunteer_team", "id": team, "name": "红马甲"}, "note": ""})
     resolved = envelope("gongzhi.issue.resolved.v2", 4, {
         "resolution": "", "evidence": [], "round": 1, "reporters": [], "at": T0.isoformat(),
         "actor": {"sub": P2, "role": "party_member", "name": ""}})

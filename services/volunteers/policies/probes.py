@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 
+from contracts.issues import IssueRaised
 from services.volunteers.domain.rules import PROBE_POINTS
 from services.volunteers.policies.service import bank_meta
 from shared.bus.envelope import Envelope
@@ -27,13 +28,13 @@ CREATE TABLE IF NOT EXISTS {schema}.reports (
 
 async def note_probe_report(r: Reacting, e: Envelope) -> None:
     """An issue raised on the probe channel or by a courier is noted as their report."""
-    d = e.data
-    role = (d.get("actor") or {}).get("role")
-    if d.get("channel") == "probe" or role == "courier":
+    raised = IssueRaised.of(e)
+    role = raised.actor["role"] if raised.actor else None
+    if raised.channel == "probe" or role == "courier":
         await r.conn.execute(
             f"INSERT INTO {r.schema}.reports (issue_id, reporter, node) "
             f"VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            e.subject, d["reporter"], d["node"])
+            e.subject, raised.reporter, raised.node)
 
 
 async def credit_probe_report(r: Reacting, e: Envelope) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 
+from contracts.volunteers import ActivityAttended, WishConfirmed
 from services.volunteers.domain.rules import points_for_hours
 from shared.bus.envelope import Envelope
 from shared.reactions import Reacting
@@ -19,17 +20,17 @@ def bank_meta(e: Envelope) -> dict:
 
 async def credit_wish(r: Reacting, e: Envelope) -> None:
     """The volunteer who fulfilled the wish earns its hours' points, once."""
-    d = e.data
-    await _credit(r, e, person=d["volunteer"], source="wish", source_id=e.subject,
-                  hours=float(d["hours"]), team=d.get("team"), reason="心愿单服务")
+    wish = WishConfirmed.of(e)
+    await _credit(r, e, person=wish.volunteer, source="wish", source_id=e.subject,
+                  hours=float(wish.hours), team=wish.team, reason="心愿单服务")
 
 
 async def credit_activity(r: Reacting, e: Envelope) -> None:
     """The participant earns the activity's hours' points, once."""
-    d = e.data
-    await _credit(r, e, person=d["person"], source="activity",
-                  source_id=f"{e.subject}:{d['person']}", hours=float(d["hours"]), team=None,
-                  reason="参加社区活动")
+    attended = ActivityAttended.of(e)
+    await _credit(r, e, person=attended.person, source="activity",
+                  source_id=f"{e.subject}:{attended.person}", hours=float(attended.hours),
+                  team=None, reason="参加社区活动")
 
 
 async def _credit(r: Reacting, e: Envelope, *, person: str, source: str, source_id: str,

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 
+from contracts.issues import IssueAssigned, IssueResolved
 from services.volunteers.domain.rules import TEAM_ISSUE_POINTS
 from services.volunteers.policies.service import bank_meta
 from shared.bus.envelope import Envelope
@@ -31,8 +32,8 @@ CREATE TABLE IF NOT EXISTS {schema}.assignments (
 
 async def note_assignment(r: Reacting, e: Envelope) -> None:
     """Which volunteer team (if any) the issue is assigned to now."""
-    assignee = e.data.get("assignee") or {}
-    team = assignee.get("id") if assignee.get("kind") == "volunteer_team" else None
+    assignee = IssueAssigned.of(e).assignee
+    team = assignee["id"] if assignee["kind"] == "volunteer_team" else None
     await r.conn.execute(
         f"INSERT INTO {r.schema}.assignments (issue_id, team_id) VALUES ($1, $2) "
         f"ON CONFLICT (issue_id) DO UPDATE SET team_id = EXCLUDED.team_id",
@@ -42,6 +43,7 @@ async def note_assignment(r: Reacting, e: Envelope) -> None:
 async def credit_team_issue(r: Reacting, e: Envelope) -> None:
     """An issue a volunteer team resolved earns its resolver (or the leader) points, once a
     round."""
+    resolved = IssueResolved.of(e)
     team_id = await r.conn.fetchval(
         f"SELECT team_id FROM {r.schema}.assignments WHERE issue_id = $1", e.subject)
     if not team_id:
@@ -51,10 +53,10 @@ async def credit_team_issue(r: Reacting, e: Envelope) -> None:
     except (NotFound, ValueError):
         log.warning("issue %s was assigned to unknown team %s", e.subject, team_id)
         return
-    resolver = (e.data.get("actor") or {}).get("sub")
+    resolver = resolved.actor["sub"] if resolved.actor else None
     person = resolver if resolver and team.has_member(resolver) else team.leader
     await run_in_threadpool(
         r.app.credit, person=person, source="team_issue",
-        source_id=f"{e.subject}:{e.data.get('round', 1)}", points=TEAM_ISSUE_POINTS,
+        source_id=f"{e.subject}:{resolved.round}", points=TEAM_ISSUE_POINTS,
         hours=0, node=e.tier or team.node, team={"id": str(team.id), "name": team.name},
         reason="团队办结居民诉求", meta=bank_meta(e))

@@ -8,23 +8,39 @@ from datetime import datetime
 
 import asyncpg
 
+from contracts import read
+from contracts.volunteers import (
+    ActivityAttended,
+    ActivityPublished,
+    ActivitySignedUp,
+    ActivitySignUpCancelled,
+    WishClaimed,
+    WishConfirmed,
+    WishDispatched,
+    WishDisputed,
+    WishFlaggedOverdue,
+    WishFulfilled,
+    WishPosted,
+    WishReopened,
+    WishWithdrawn,
+)
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
 # The status each wish event leaves a wish in (dispatched depends on whether a team is named).
 _STATUS = {
-    "gongzhi.wish.claimed.v1": "claimed",
-    "gongzhi.wish.fulfilled.v1": "fulfilled",
-    "gongzhi.wish.confirmed.v1": "confirmed",
-    "gongzhi.wish.disputed.v1": "disputed",
-    "gongzhi.wish.withdrawn.v1": "withdrawn",
+    WishClaimed.TYPE: "claimed",
+    WishFulfilled.TYPE: "fulfilled",
+    WishConfirmed.TYPE: "confirmed",
+    WishDisputed.TYPE: "disputed",
+    WishWithdrawn.TYPE: "withdrawn",
 }
 # The column each event stamps with its business time.
 _STAMP = {
-    "gongzhi.wish.claimed.v1": "claimed_at",
-    "gongzhi.wish.fulfilled.v1": "fulfilled_at",
-    "gongzhi.wish.confirmed.v1": "confirmed_at",
-    "gongzhi.wish.disputed.v1": "confirmed_at",
+    WishClaimed.TYPE: "claimed_at",
+    WishFulfilled.TYPE: "fulfilled_at",
+    WishConfirmed.TYPE: "confirmed_at",
+    WishDisputed.TYPE: "confirmed_at",
 }
 
 
@@ -71,54 +87,59 @@ class Board(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == "gongzhi.wish.posted.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.wishes (id, node, community, poster, kind, text,"
-                    f" status, posted_at, wanted_by) VALUES ($1, $2, $3, $4, $5, $6, 'posted',"
-                    f" $7, $8) ON CONFLICT DO NOTHING",
-                    e.subject, d["node"], d["community"], d["poster"], d["kind"], d["text"],
-                    business_time(e), _time(d["wanted_by"]))
-            elif e.type == "gongzhi.wish.dispatched.v1":
-                team = d.get("team") or {}
-                await conn.execute(
-                    f"UPDATE {schema}.wishes SET status = $2, team_id = $3, team_name = $4"
-                    f" WHERE id = $1", e.subject, "dispatched" if team else "open",
-                    team.get("id"), team.get("name"))
-            elif e.type in _STATUS:
-                stamp = _STAMP.get(e.type)
-                sets = ["status = $2", "claimer = COALESCE($3, claimer)",
-                        "hours = COALESCE($4, hours)"]
-                if stamp:
-                    sets.append(f"{stamp} = $5")
-                await conn.execute(
-                    f"UPDATE {schema}.wishes SET {', '.join(sets)} WHERE id = $1",
-                    e.subject, _STATUS[e.type], d.get("volunteer"), d.get("hours"),
-                    *([business_time(e)] if stamp else []))
-            elif e.type == "gongzhi.wish.reopened.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.wishes SET status = $2, claimer = NULL, claimed_at = NULL,"
-                    f" fulfilled_at = NULL, confirmed_at = NULL, hours = NULL WHERE id = $1",
-                    e.subject, "dispatched" if d.get("team") else "open")
-            elif e.type == "gongzhi.activity.sign_up_cancelled.v1":
-                await conn.execute(f"UPDATE {schema}.activities SET signed_up = signed_up - 1"
-                                   f" WHERE id = $1", e.subject)
-            elif e.type == "gongzhi.wish.flagged_overdue.v1":
-                await conn.execute(f"UPDATE {schema}.wishes SET flagged_at = $2 WHERE id = $1",
-                                   e.subject, business_time(e))
-            elif e.type == "gongzhi.activity.published.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.activities (id, node, title, starts_at, hours, slots)"
-                    f" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    e.subject, d["node"], d["title"], _time(d["starts_at"]), d["hours"],
-                    d["slots"])
-            elif e.type == "gongzhi.activity.signed_up.v1":
-                await conn.execute(f"UPDATE {schema}.activities SET signed_up = signed_up + 1"
-                                   f" WHERE id = $1", e.subject)
-            elif e.type == "gongzhi.activity.attended.v1":
-                await conn.execute(f"UPDATE {schema}.activities SET attended = attended + 1"
-                                   f" WHERE id = $1", e.subject)
+            match p := read(e, *_READS):
+                case WishPosted():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.wishes (id, node, community, poster, kind, text,"
+                        f" status, posted_at, wanted_by) VALUES ($1, $2, $3, $4, $5, $6, "
+                        f"'posted', $7, $8) ON CONFLICT DO NOTHING",
+                        e.subject, p.node, p.community, p.poster, p.kind, p.text,
+                        business_time(e), _time(p.wanted_by))
+                case WishDispatched(team=team):
+                    await conn.execute(
+                        f"UPDATE {schema}.wishes SET status = $2, team_id = $3, team_name = $4"
+                        f" WHERE id = $1", e.subject, "dispatched" if team else "open",
+                        team["id"] if team else None, team["name"] if team else None)
+                case WishClaimed() | WishFulfilled() | WishConfirmed() | WishDisputed() | \
+                        WishWithdrawn():
+                    stamp = _STAMP.get(e.type)
+                    sets = ["status = $2", "claimer = COALESCE($3, claimer)",
+                            "hours = COALESCE($4, hours)"]
+                    if stamp:
+                        sets.append(f"{stamp} = $5")
+                    await conn.execute(
+                        f"UPDATE {schema}.wishes SET {', '.join(sets)} WHERE id = $1",
+                        e.subject, _STATUS[e.type], getattr(p, "volunteer", None),
+                        getattr(p, "hours", None), *([business_time(e)] if stamp else []))
+                case WishReopened():
+                    await conn.execute(
+                        f"UPDATE {schema}.wishes SET status = $2, claimer = NULL, "
+                        f"claimed_at = NULL, fulfilled_at = NULL, confirmed_at = NULL, "
+                        f"hours = NULL WHERE id = $1",
+                        e.subject, "dispatched" if p.team else "open")
+                case ActivitySignUpCancelled():
+                    await conn.execute(f"UPDATE {schema}.activities SET signed_up = "
+                                       f"signed_up - 1 WHERE id = $1", e.subject)
+                case WishFlaggedOverdue():
+                    await conn.execute(f"UPDATE {schema}.wishes SET flagged_at = $2 "
+                                       f"WHERE id = $1", e.subject, business_time(e))
+                case ActivityPublished():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.activities (id, node, title, starts_at, hours,"
+                        f" slots) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                        e.subject, p.node, p.title, _time(p.starts_at), p.hours, p.slots)
+                case ActivitySignedUp():
+                    await conn.execute(f"UPDATE {schema}.activities SET signed_up = "
+                                       f"signed_up + 1 WHERE id = $1", e.subject)
+                case ActivityAttended():
+                    await conn.execute(f"UPDATE {schema}.activities SET attended = "
+                                       f"attended + 1 WHERE id = $1", e.subject)
 
 
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+_READS = (WishPosted, WishDispatched, WishClaimed, WishFulfilled, WishConfirmed, WishDisputed,
+          WishWithdrawn, WishReopened, WishFlaggedOverdue, ActivityPublished, ActivitySignedUp,
+          ActivitySignUpCancelled, ActivityAttended)

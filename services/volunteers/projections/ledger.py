@@ -11,15 +11,26 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from contracts import read
+from contracts.volunteers import (
+    AccountCredited,
+    AccountGiftReceived,
+    AccountGiftSent,
+    AccountOpened,
+    AccountRedeemed,
+    RewardHandedOut,
+    RewardListed,
+    RewardRestocked,
+)
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
 # Movement kind, and the sign its points take on the balance.
 _MOVEMENTS = {
-    "gongzhi.account.credited.v1": ("credit", 1),
-    "gongzhi.account.redeemed.v1": ("redemption", -1),
-    "gongzhi.account.gift_sent.v1": ("gift_sent", -1),
-    "gongzhi.account.gift_received.v1": ("gift_received", 1),
+    AccountCredited.TYPE: ("credit", 1),
+    AccountRedeemed.TYPE: ("redemption", -1),
+    AccountGiftSent.TYPE: ("gift_sent", -1),
+    AccountGiftReceived.TYPE: ("gift_received", 1),
 }
 
 
@@ -70,38 +81,48 @@ class Ledger(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == "gongzhi.account.opened.v1":
-                await conn.execute(f"INSERT INTO {schema}.accounts (person, node) VALUES"
-                                   f" ($1, $2) ON CONFLICT DO NOTHING", d["person"], d["node"])
-            elif e.type in _MOVEMENTS:
-                await self._movement(conn, schema, e)
-            elif e.type == "gongzhi.reward.listed.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.rewards (id, node, code, name, kind, points, stock)"
-                    f" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                    e.subject, d["node"], d["code"], d["name"], d["kind"], d["points"],
-                    d["stock"])
-            elif e.type in ("gongzhi.reward.restocked.v1", "gongzhi.reward.handed_out.v1"):
-                await conn.execute(f"UPDATE {schema}.rewards SET stock = $2 WHERE id = $1",
-                                   e.subject, d["stock"])
+            match p := read(e, *_READS):
+                case AccountOpened():
+                    await conn.execute(f"INSERT INTO {schema}.accounts (person, node) VALUES"
+                                       f" ($1, $2) ON CONFLICT DO NOTHING", p.person, p.node)
+                case AccountCredited() | AccountRedeemed() | AccountGiftSent() | \
+                        AccountGiftReceived():
+                    await self._movement(conn, schema, e, p)
+                case RewardListed():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.rewards (id, node, code, name, kind, points, "
+                        f"stock) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                        e.subject, p.node, p.code, p.name, p.kind, p.points, p.stock)
+                case RewardRestocked() | RewardHandedOut():
+                    await conn.execute(f"UPDATE {schema}.rewards SET stock = $2 WHERE id = $1",
+                                       e.subject, p.stock)
 
-    async def _movement(self, conn: asyncpg.Connection, schema: str, e: Envelope) -> None:
-        d = e.data
+    async def _movement(self, conn: asyncpg.Connection, schema: str, e: Envelope,
+                        p: AccountCredited | AccountRedeemed | AccountGiftSent
+                        | AccountGiftReceived) -> None:
         kind, sign = _MOVEMENTS[e.type]
-        points = sign * int(d["points"])
+        points = sign * int(p.points)
         earned = points if kind == "credit" else 0
-        hours = float(d.get("hours") or 0)
-        team = (d.get("team") or {}).get("id")
+        credit = p if isinstance(p, AccountCredited) else None
+        hours = float(credit.hours or 0) if credit else 0.0
+        team = credit.team["id"] if credit and credit.team else None
+        counterpart = p.to if isinstance(p, AccountGiftSent) else \
+            p.sender if isinstance(p, AccountGiftReceived) else None
         await conn.execute(
             f"INSERT INTO {schema}.entries (event_id, person, kind, points, balance, hours,"
             f" source, source_id, node, team_id, counterpart, reward, reason, at)"
             f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
             f" ON CONFLICT DO NOTHING",
-            e.id, d["person"], kind, points, d["balance"], hours, d.get("source"),
-            d.get("source_id"), d.get("node") or e.tier or "", team,
-            d.get("to") or d.get("sender"), d.get("reward"), d.get("reason") or d.get("note"),
+            e.id, p.person, kind, points, p.balance, hours,
+            credit.source if credit else None, credit.source_id if credit else None,
+            (credit.node if credit else None) or e.tier or "", team, counterpart,
+            p.reward if isinstance(p, AccountRedeemed) else None,
+            (credit.reason if credit else None) or getattr(p, "note", None),
             business_time(e))
         await conn.execute(
             f"UPDATE {schema}.accounts SET balance = $2, earned = earned + $3,"
-            f" hours = hours + $4 WHERE person = $1", d["person"], d["balance"], earned, hours)
+            f" hours = hours + $4 WHERE person = $1", p.person, p.balance, earned, hours)
+
+
+_READS = (AccountOpened, AccountCredited, AccountRedeemed, AccountGiftSent,
+          AccountGiftReceived, RewardListed, RewardRestocked, RewardHandedOut)

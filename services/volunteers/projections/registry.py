@@ -7,6 +7,19 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from contracts import read
+from contracts.volunteers import (
+    OrganisationCommitmentsSet,
+    OrganisationRegistered,
+    TeamFormed,
+    TeamLeaderChanged,
+    TeamMemberJoined,
+    TeamMemberLeft,
+    VolunteerDeregistered,
+    VolunteerMoved,
+    VolunteerProfileUpdated,
+    VolunteerRegistered,
+)
 from shared.bus.envelope import Envelope, business_time
 from shared.projections.projection import Projection
 
@@ -56,55 +69,61 @@ class Registry(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == "gongzhi.volunteer.registered.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.volunteers (person, name, kind, home, community,"
-                    f" organisation, skills, availability, registered_at)"
-                    f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                    d["person"], d["name"], d["kind"], d["home"], d["community"],
-                    d.get("organisation"), json.dumps(d["skills"], ensure_ascii=False),
-                    json.dumps(d["availability"]), business_time(e))
-            elif e.type == "gongzhi.volunteer.profile_updated.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.volunteers SET skills = $2, availability = $3"
-                    f" WHERE person = $1", d["person"], json.dumps(d["skills"], ensure_ascii=False),
-                    json.dumps(d["availability"]))
-            elif e.type == "gongzhi.volunteer.moved.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.volunteers SET home = $2, community = $3 WHERE person = $1",
-                    d["person"], d["home"], d["community"])
-            elif e.type == "gongzhi.volunteer.deregistered.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.volunteers SET active = false, left_at = $2"
-                    f" WHERE person = $1", d["person"], business_time(e))
-            elif e.type == "gongzhi.organisation.registered.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.organisations (code, name, node, commitments)"
-                    f" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    d["code"], d["name"], d["node"],
-                    json.dumps(d["commitments"], ensure_ascii=False))
-            elif e.type == "gongzhi.organisation.commitments_set.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.organisations SET commitments = $2 WHERE code = $1",
-                    d["code"], json.dumps(d["commitments"], ensure_ascii=False))
-            elif e.type == "gongzhi.team.formed.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.teams (id, node, code, name, kind, leader)"
-                    f" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    e.subject, d["node"], d["code"], d["name"], d["kind"], d["leader"])
-                await _join(conn, schema, e.subject, d["leader"])
-            elif e.type == "gongzhi.team.member_joined.v1":
-                await _join(conn, schema, e.subject, d["person"])
-            elif e.type == "gongzhi.team.member_left.v1":
-                await conn.execute(
-                    f"DELETE FROM {schema}.team_members WHERE team_id = $1 AND person = $2",
-                    e.subject, d["person"])
-            elif e.type == "gongzhi.team.leader_changed.v1":
-                await conn.execute(f"UPDATE {schema}.teams SET leader = $2 WHERE id = $1",
-                                   e.subject, d["person"])
+            match read(e, *_READS):
+                case VolunteerRegistered() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.volunteers (person, name, kind, home, community,"
+                        f" organisation, skills, availability, registered_at)"
+                        f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                        p.person, p.name, p.kind, p.home, p.community,
+                        p.organisation, json.dumps(p.skills, ensure_ascii=False),
+                        json.dumps(p.availability), business_time(e))
+                case VolunteerProfileUpdated() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.volunteers SET skills = $2, availability = $3"
+                        f" WHERE person = $1", p.person, json.dumps(p.skills, ensure_ascii=False),
+                        json.dumps(p.availability))
+                case VolunteerMoved() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.volunteers SET home = $2, community = $3 "
+                        f"WHERE person = $1",
+                        p.person, p.home, p.community)
+                case VolunteerDeregistered() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.volunteers SET active = false, left_at = $2"
+                        f" WHERE person = $1", p.person, business_time(e))
+                case OrganisationRegistered() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.organisations (code, name, node, commitments)"
+                        f" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        p.code, p.name, p.node,
+                        json.dumps(p.commitments, ensure_ascii=False))
+                case OrganisationCommitmentsSet() as p:
+                    await conn.execute(
+                        f"UPDATE {schema}.organisations SET commitments = $2 WHERE code = $1",
+                        p.code, json.dumps(p.commitments, ensure_ascii=False))
+                case TeamFormed() as p:
+                    await conn.execute(
+                        f"INSERT INTO {schema}.teams (id, node, code, name, kind, leader)"
+                        f" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                        e.subject, p.node, p.code, p.name, p.kind, p.leader)
+                    await _join(conn, schema, e.subject, p.leader)
+                case TeamMemberJoined() as p:
+                    await _join(conn, schema, e.subject, p.person)
+                case TeamMemberLeft() as p:
+                    await conn.execute(
+                        f"DELETE FROM {schema}.team_members WHERE team_id = $1 AND person = $2",
+                        e.subject, p.person)
+                case TeamLeaderChanged() as p:
+                    await conn.execute(f"UPDATE {schema}.teams SET leader = $2 WHERE id = $1",
+                                       e.subject, p.person)
 
 
 async def _join(conn: asyncpg.Connection, schema: str, team_id: str, person: str) -> None:
     await conn.execute(f"INSERT INTO {schema}.team_members (team_id, person) VALUES ($1, $2)"
                        f" ON CONFLICT DO NOTHING", team_id, person)
+
+
+_READS = (OrganisationCommitmentsSet, OrganisationRegistered, TeamFormed, TeamLeaderChanged,
+          TeamMemberJoined, TeamMemberLeft, VolunteerDeregistered, VolunteerMoved,
+          VolunteerProfileUpdated, VolunteerRegistered)
