@@ -13,6 +13,7 @@ import json
 import sys
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.bus.cloudevents import topic_for
 from shared.bus.topics import never_auto_create
@@ -27,12 +28,26 @@ def wanted(headers: list[tuple[str, bytes]], department: str) -> bool:
     return False
 
 
+async def _exists(bootstrap: str, topic: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return topic in await admin.list_topics()
+    finally:
+        await admin.close()
+
+
 async def subscribe(bootstrap: str, namespace: str, department: str, *,
                     max_events: int | None = None, from_beginning: bool = False) -> int:
+    topic = topic_for("grid", namespace)
+    # A topic the relay has not made yet holds nothing older than this subscriber: read it from
+    # its beginning. Its end, once we see it (at the next metadata refresh, up to 5 s after the
+    # relay made it), would skip whatever the relay published in between.
+    earliest = from_beginning or not await _exists(bootstrap, topic)
     consumer = AIOKafkaConsumer(
-        topic_for("grid", namespace), bootstrap_servers=bootstrap,
+        topic, bootstrap_servers=bootstrap,
         group_id=f"{namespace}.department.{department}", enable_auto_commit=False,
-        auto_offset_reset="earliest" if from_beginning else "latest",
+        auto_offset_reset="earliest" if earliest else "latest",
         metadata_max_age_ms=5000)  # the topic may not exist yet: see it once the relay makes it
     await consumer.start()
     printed = 0

@@ -9,13 +9,16 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from typer.testing import CliRunner
 
+from gongzhi import subscribe as subscribing
 from gongzhi.cli import app as cli
 from services.issues.bootstrap import create_app
 from services.issues.projections.tier_summary import TierSummary
+from shared.bus import topics
 from shared.bus.cloudevents import topic_for
 from shared.bus.transports import consumers_for
 from shared.db import create_pool
@@ -136,3 +139,42 @@ def test_no_client_of_ours_asks_a_broker_to_auto_create() -> None:
 
     assert MetadataRequest(["t"]).build(MetadataRequest_v5).allow_auto_topic_creation is False
     assert MetadataRequest(None).build(MetadataRequest_v5).topics is None  # still "all topics"
+
+
+async def test_a_department_subscribed_before_the_topic_exists_misses_nothing(
+        kafka_settings: Settings, admin: AIOKafkaAdminClient,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gongzhi subscribe` started before grid's relay: what the relay publishes right after
+    making the topic — before the subscriber's next metadata refresh — is printed too."""
+    ns, bootstrap = kafka_settings.kafka_namespace, kafka_settings.kafka_bootstrap
+    looked, exists = asyncio.Event(), subscribing._exists
+
+    async def looking(*args: str) -> bool:
+        try:
+            return await exists(*args)
+        finally:
+            looked.set()
+
+    # A consumer joins no group while its topic is missing: nothing on the broker shows that
+    # it started, so the test waits for the subscriber to have looked for the topic.
+    monkeypatch.setattr(subscribing, "_exists", looking)
+    subscriber = asyncio.create_task(subscribing.subscribe(bootstrap, ns, "km-cgj",
+                                                           max_events=1))
+    try:
+        await asyncio.wait_for(looked.wait(), 90)
+        topic = topic_for("grid", ns)
+        assert topic not in await admin.list_topics()
+        await topics.ensure(bootstrap, topics.service_topics(topic), topics.Layout(3, 1))
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        try:  # at once, as a relay with a backlog would
+            await producer.send_and_wait(topic, key=b"w1", value=b'{"title": "x"}', headers=[
+                ("ce_type", b"gongzhi.whistle.blown.v1"), ("ce_departments", b"km-cgj")])
+        finally:
+            await producer.stop()
+        assert await asyncio.wait_for(subscriber, 90) == 1
+    finally:
+        subscriber.cancel()
+        await asyncio.gather(subscriber, return_exceptions=True)
+    [line] = capsys.readouterr().out.splitlines()
+    assert '"type": "gongzhi.whistle.blown.v1"' in line and '"title": "x"' in line
