@@ -18,43 +18,30 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from contracts import upcast
+from contracts import REGISTRY, ContractError, payload, upcast
 from shared.bus.envelope import Envelope
 
 Headers = list[tuple[str, bytes]]
 CONTENT_TYPE = "application/json"
 STRUCTURED = "application/cloudevents+json"
 
-# The whistle's events that name one department (it reported in, completed, went overdue);
-# blown and closed name all the summoned in `departments`.
-_WHISTLE = "gongzhi.whistle."
-_ISSUE_ASSIGNED = "gongzhi.issue.assigned.v1"
-_ISSUE_WHISTLED = "gongzhi.issue.whistled.v1"
-
-
 def topic_for(service: str, namespace: str = "gongzhi") -> str:
     return f"{namespace}.{service}"
 
 
 def concerned_departments(e: Envelope) -> list[str]:
-    """The `departments` extension: set exactly on the events that concern departments, as
-    docs/subscribing.md lists them: every whistle event (the summoned departments, or the one
-    that reported in, completed or went overdue), an issue assigned to a department, and an
-    issue on which a whistle summoned departments. Other events that merely carry a
-    `department` field (a webhook registered, a role assigned) concern no department's work."""
-    d = e.data
-    if e.type.startswith(_WHISTLE) or e.type == _ISSUE_WHISTLED:
-        if isinstance(d.get("departments"), list):
-            return [str(code) for code in d["departments"]]
-        if isinstance(d.get("department"), str):
-            return [d["department"]]
+    """The `departments` extension: set exactly on the events whose contract concerns
+    departments (contracts/: every whistle event, an issue assigned to a department, an issue
+    on which a whistle summoned departments), as docs/subscribing.md lists them; each
+    payload says which. Other events that merely carry a `department` field (a webhook
+    registered, a role assigned) concern no department's work."""
+    contract = REGISTRY.get(e.type)
+    if contract is None or not contract.concerns_departments:
         return []
-    if e.type == _ISSUE_ASSIGNED:
-        assignee = d.get("assignee") or {}
-        if isinstance(assignee, dict) and assignee.get("kind") == "department" \
-                and assignee.get("id"):
-            return [str(assignee["id"])]
-    return []
+    try:
+        return [str(code) for code in payload(e).departments_concerned()]
+    except ContractError:
+        return []  # an event that does not meet its contract is nobody's to filter on
 
 
 def attributes(e: Envelope) -> dict[str, str]:

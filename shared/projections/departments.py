@@ -9,10 +9,12 @@ from typing import Any
 
 import asyncpg
 
+from contracts import read
+from contracts.grid import DepartmentRegistered
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 
-REGISTERED = "gongzhi.department.registered.v1"
+REGISTERED = DepartmentRegistered.TYPE
 
 
 class DepartmentsCopy(Projection):
@@ -33,11 +35,10 @@ class DepartmentsCopy(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            if e.type == REGISTERED:
-                d = e.data
+            if (p := read(e, DepartmentRegistered)) is not None:
                 await conn.execute(
                     f"INSERT INTO {schema}.departments VALUES ($1, $2, $3) "
-                    f"ON CONFLICT (code) DO NOTHING", d["code"], d["name"], d["jurisdiction"])
+                    f"ON CONFLICT (code) DO NOTHING", p.code, p.name, p.jurisdiction)
 
 
 async def find_department(pool: asyncpg.Pool, schema: str, code: str) -> dict[str, Any] | None:

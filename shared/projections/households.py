@@ -10,14 +10,16 @@ from decimal import Decimal
 
 import asyncpg
 
+from contracts import read
+from contracts.grid import (
+    HouseholdAreaChanged,
+    HouseholdRegistered,
+    HouseholdResidentLeft,
+    HouseholdResidentLinked,
+    HouseholdResidentVerified,
+)
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
-
-REGISTERED = "gongzhi.household.registered.v1"
-AREA_CHANGED = "gongzhi.household.area_changed.v1"
-LINKED = "gongzhi.household.resident_linked.v1"
-VERIFIED = "gongzhi.household.resident_verified.v1"
-LEFT = "gongzhi.household.resident_left.v1"
 
 
 class HouseholdsCopy(Projection):
@@ -46,24 +48,27 @@ class HouseholdsCopy(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == REGISTERED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.households VALUES ($1, $2, $3) "
-                    f"ON CONFLICT (code) DO NOTHING", d["code"], d["node"], Decimal(d["area"]))
-            elif e.type == AREA_CHANGED:
-                await conn.execute(f"UPDATE {schema}.households SET area = $2 WHERE code = $1",
-                                   d["household"], Decimal(d["area"]))
-            elif e.type == LINKED:
-                await conn.execute(
-                    f"INSERT INTO {schema}.members (code, resident, relation) "
-                    f"VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    d["household"], d["resident"], d["relation"])
-            elif e.type == VERIFIED:
-                await conn.execute(f"UPDATE {schema}.members SET verified = true "
-                                   f"WHERE code = $1 AND resident = $2",
-                                   d["household"], d["resident"])
-            elif e.type == LEFT:
-                await conn.execute(f"DELETE FROM {schema}.members "
-                                   f"WHERE code = $1 AND resident = $2",
-                                   d["household"], d["resident"])
+            match p := read(e, HouseholdRegistered, HouseholdAreaChanged,
+                            HouseholdResidentLinked, HouseholdResidentVerified,
+                            HouseholdResidentLeft):
+                case HouseholdRegistered():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.households VALUES ($1, $2, $3) "
+                        f"ON CONFLICT (code) DO NOTHING", p.code, p.node, Decimal(p.area))
+                case HouseholdAreaChanged():
+                    await conn.execute(
+                        f"UPDATE {schema}.households SET area = $2 WHERE code = $1",
+                        p.household, Decimal(p.area))
+                case HouseholdResidentLinked():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.members (code, resident, relation) "
+                        f"VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        p.household, p.resident, p.relation)
+                case HouseholdResidentVerified():
+                    await conn.execute(f"UPDATE {schema}.members SET verified = true "
+                                       f"WHERE code = $1 AND resident = $2",
+                                       p.household, p.resident)
+                case HouseholdResidentLeft():
+                    await conn.execute(f"DELETE FROM {schema}.members "
+                                       f"WHERE code = $1 AND resident = $2",
+                                       p.household, p.resident)

@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from contracts import read
+from contracts.grid import NodeModeSwitched, NodeRegistered, NodeRenamed, NodeRetired
 from shared.bus.envelope import Envelope
 from shared.projections.projection import Projection
 from shared.tiers import ancestors_and_self, is_within, subtree_like
@@ -38,26 +40,26 @@ class TierTree(Projection):
         self, conn: asyncpg.Connection, schema: str, events: Sequence[Envelope]
     ) -> None:
         for e in events:
-            d = e.data
-            if e.type == "gongzhi.node.registered.v1":
-                await conn.execute(
-                    f"INSERT INTO {schema}.nodes (path, level, name, parent) "
-                    f"VALUES ($1, $2, $3, $4) ON CONFLICT (path) DO UPDATE "
-                    f"SET level = EXCLUDED.level, name = EXCLUDED.name, retired = false",
-                    d["path"], d["level"], d["name"], d.get("parent"),
-                )
-            elif e.type == "gongzhi.node.renamed.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.nodes SET name = $2 WHERE path = $1", e.tier, d["name"]
-                )
-            elif e.type == "gongzhi.node.mode_switched.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.nodes SET mode = $2 WHERE path = $1", e.tier, d["mode"]
-                )
-            elif e.type == "gongzhi.node.retired.v1":
-                await conn.execute(
-                    f"UPDATE {schema}.nodes SET retired = true WHERE path = $1", e.tier
-                )
+            match p := read(e, NodeRegistered, NodeRenamed, NodeModeSwitched, NodeRetired):
+                case NodeRegistered():
+                    await conn.execute(
+                        f"INSERT INTO {schema}.nodes (path, level, name, parent) "
+                        f"VALUES ($1, $2, $3, $4) ON CONFLICT (path) DO UPDATE "
+                        f"SET level = EXCLUDED.level, name = EXCLUDED.name, retired = false",
+                        p.path, p.level, p.name, p.parent,
+                    )
+                case NodeRenamed():
+                    await conn.execute(
+                        f"UPDATE {schema}.nodes SET name = $2 WHERE path = $1", e.tier, p.name
+                    )
+                case NodeModeSwitched():
+                    await conn.execute(
+                        f"UPDATE {schema}.nodes SET mode = $2 WHERE path = $1", e.tier, p.mode
+                    )
+                case NodeRetired():
+                    await conn.execute(
+                        f"UPDATE {schema}.nodes SET retired = true WHERE path = $1", e.tier
+                    )
 
 
 async def find_node(pool: asyncpg.Pool, schema: str, path: str) -> dict[str, Any] | None:

@@ -11,6 +11,18 @@ import pytest
 from cloudevents.v1.http import from_http
 from cloudevents.v1.kafka import KafkaMessage, from_binary
 
+from contracts import Payload
+from contracts.grid import (
+    DepartmentRegistered,
+    DepartmentWebhookRegistered,
+    PersonRoleAssigned,
+    WhistleBlown,
+    WhistleClosed,
+    WhistleDepartmentCompleted,
+    WhistleDepartmentReported,
+    WhistleOverdue,
+)
+from contracts.issues import IssueAssigned, IssueTriaged, IssueWhistled
 from shared.bus.cloudevents import (
     STRUCTURED,
     attributes,
@@ -22,6 +34,9 @@ from shared.bus.cloudevents import (
 from shared.bus.envelope import Envelope
 
 TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+AT = "2026-11-29T08:00:00+00:00"
 
 
 def envelope(type_: str, data: dict, traceparent: str | None = TRACE) -> Envelope:
@@ -41,8 +56,10 @@ def read_http(e: Envelope):
 
 
 def test_kafka_and_http_read_alike() -> None:
-    e = envelope("gongzhi.whistle.blown.v1", {"title": "联合执法", "departments": ["km-cgj",
-                                                                               "km-gaj"]})
+    e = envelope(WhistleBlown.TYPE, WhistleBlown(
+        node="km.guandu.taihe", situation="law_enforcement", title="联合执法", issue_id=None,
+        departments=["km-cgj", "km-gaj"], summons={"km-cgj": AT, "km-gaj": AT}, mode="daily",
+        at=AT).to_data())
     kafka, http = read_kafka(e), read_http(e)
     from_kafka = {k: v for k, v in kafka.get_attributes().items()
                   if k != "partitionkey"}  # the Kafka binding's own mapping of the key
@@ -64,29 +81,39 @@ def test_absent_extensions_are_left_out_everywhere() -> None:
         assert "departments" not in event.get_attributes()
 
 
-@pytest.mark.parametrize(("type_", "data", "departments"), [
-    ("gongzhi.whistle.blown.v1", {"departments": ["km-cgj", "km-gaj"]}, ["km-cgj", "km-gaj"]),
-    ("gongzhi.whistle.closed.v1", {"departments": ["km-gaj"]}, ["km-gaj"]),
-    ("gongzhi.whistle.department_reported.v1", {"department": "km-gaj"}, ["km-gaj"]),
-    ("gongzhi.whistle.department_completed.v1", {"department": "km-gaj"}, ["km-gaj"]),
-    ("gongzhi.whistle.overdue.v1", {"department": "km-cgj"}, ["km-cgj"]),
-    ("gongzhi.issue.whistled.v1", {"departments": ["km-gaj"]}, ["km-gaj"]),
-    ("gongzhi.issue.assigned.v1", {"assignee": {"kind": "department", "id": "km-cgj",
-                                                "name": "城管"}}, ["km-cgj"]),
+@pytest.mark.parametrize(("p", "departments"), [
+    (WhistleBlown(node="km.guandu.taihe", situation="law_enforcement", title="t",
+                  issue_id=None, departments=["km-cgj", "km-gaj"],
+                  summons={"km-cgj": AT, "km-gaj": AT}, mode="daily", at=AT),
+     ["km-cgj", "km-gaj"]),
+    (WhistleClosed(at=AT, departments=["km-gaj"]), ["km-gaj"]),
+    (WhistleDepartmentReported(department="km-gaj", at=AT, late=False, note=""), ["km-gaj"]),
+    (WhistleDepartmentCompleted(department="km-gaj", at=AT, outcome=""), ["km-gaj"]),
+    (WhistleOverdue(department="km-cgj", deadline=AT, supervisor="km.guandu", at=AT),
+     ["km-cgj"]),
+    (IssueWhistled(whistle_id="w-1", departments=["km-gaj"], at_node="km.guandu.taihe"),
+     ["km-gaj"]),
+    (IssueAssigned(assignee={"kind": "department", "id": "km-cgj", "name": "城管"}, note=""),
+     ["km-cgj"]),
     # A `department` field alone concerns no department's work:
-    ("gongzhi.issue.assigned.v1", {"assignee": {"kind": "grid_worker", "id": "g-1"}}, []),
-    ("gongzhi.department.webhook_registered.v1", {"department": "km-gaj", "hook_id": "h"},
+    (IssueAssigned(assignee={"kind": "grid_worker", "id": "g-1", "name": ""}, note=""), []),
+    (DepartmentWebhookRegistered(hook_id="h", department="km-gaj", url="https://x"), []),
+    (PersonRoleAssigned(staff_id="s", role="department_staff", node="km", department="km-gaj",
+                        at=AT), []),
+    (IssueTriaged(category="c", level="street", handling_node="km", departments=["km-cgj"],
+                  ack_by=AT, resolve_by=AT, mode="daily", reason="", at=AT), []),
+    (DepartmentRegistered(code="km-gaj", name="", kind="", categories=[], jurisdiction=[]),
      []),
-    ("gongzhi.person.role_assigned.v1", {"department": "km-gaj", "role": "department_staff"},
-     []),
-    ("gongzhi.issue.triaged.v1", {"departments": ["km-cgj"]}, []),
-    ("gongzhi.department.registered.v1", {"code": "km-gaj"}, []),
-])
+], ids=lambda v: v.TYPE if hasattr(v, "TYPE") else str(v))
 def test_departments_is_set_exactly_on_what_concerns_departments(
-        type_: str, data: dict, departments: list[str]) -> None:
-    e = envelope(type_, data)
+        p: Payload, departments: list[str]) -> None:
+    e = envelope(p.TYPE, p.to_data())
     assert concerned_departments(e) == departments
     assert attributes(e).get("departments") == (",".join(departments) or None)
+
+
+def test_a_whistle_event_short_of_its_contract_names_no_department() -> None:
+    assert concerned_departments(envelope(WhistleOverdue.TYPE, {"department": "km-cgj"})) == []
 
 
 def test_an_unreadable_event_still_carries_its_identity() -> None:
