@@ -107,7 +107,11 @@ def test_the_headers_schema_matches_what_the_encoder_sends() -> None:
     envelope = Envelope(id="w1/1", source="/gongzhi/grid", type="gongzhi.whistle.blown.v1",
                         subject="w1", time="2026-11-30T00:00:00+00:00", seq=1,
                         tier="km.guandu.taihe", traceparent="00-" + "a" * 32 + "-" + "b" * 16
-                        + "-01", data={"node": "km.guandu.taihe", "departments": ["km-cgj"]})
+                        + "-01", data={  # a whole payload: its contract names the departments
+                            "node": "km.guandu.taihe", "situation": "law_enforcement",
+                            "title": "t", "issue_id": None, "departments": ["km-cgj"],
+                            "summons": {"km-cgj": "2026-11-30T01:00:00+00:00"},
+                            "mode": "daily", "at": "2026-11-30T00:00:00+00:00"})
     _, _, headers = to_kafka(envelope)
     schema = DOC["components"]["messages"]["gongzhi.whistle.blown.v1"]["headers"]
     sent = {name for name, _ in headers}
