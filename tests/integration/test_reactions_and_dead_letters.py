@@ -15,11 +15,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from contracts.evaluation import RatingIssueRated
 from services.grid.application import GridApplication, NodeSpec
 from services.issues.application import IssuesApplication
 from services.issues.projections import TIER_TREE
 from services.issues.reactions import RATED
-from shared.bus.envelope import Delivery, Envelope
+from shared.bus.envelope import Delivery
 from shared.bus.transports import consumers_for
 from shared.db import create_pool
 from shared.eventstore import open_application
@@ -29,6 +30,7 @@ from shared.settings import Settings
 from tests.conftest import DATA_KEY
 from tests.integration.test_policies import ACTOR, issues_app, raise_at_km_a
 from tests.utils.city import SMALL_CITY, SYSTEM
+from tests.utils.contract_events import envelope_of
 from tests.utils.store import count_events
 
 NEW_NODE = "km.guandu.taihe.heping.g05"  # registered in grid; the issues copy learns it late
@@ -75,12 +77,10 @@ async def world(settings: Settings) -> AsyncIterator[World]:
 
 
 def rated_unsatisfied(issue_id: uuid.UUID, node: str) -> Delivery:
-    subject = str(uuid.uuid4())
-    envelope = Envelope(id=f"{subject}/1", source="/gongzhi/evaluation",
-                        type="gongzhi.rating.issue_rated.v1", subject=subject,
-                        time="2026-11-23T09:00:00+00:00", seq=1, tier=node,
-                        data={"issue_id": str(issue_id), "round": 1, "rater": "r",
-                              "verdict": "unsatisfied", "node": node, "actor": ACTOR})
+    envelope = envelope_of(RatingIssueRated(
+        issue_id=str(issue_id), round=1, rater="r", verdict="unsatisfied", comment="",
+        node=node, handling_node=node, category="safety", at="2026-11-23T09:00:00+00:00",
+        actor=ACTOR), tier=node)
     return Delivery("evaluation", 1, lambda: envelope)
 
 
