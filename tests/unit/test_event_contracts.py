@@ -183,3 +183,29 @@ def test_a_payload_missing_a_required_field_or_of_an_unknown_type_is_refused() -
         contracts.payload(_Env("gongzhi.issue.unheard_of.v1", {}))
     with pytest.raises(contracts.ContractError):
         IssueWhistled.of(_Env(IssueAssigned.TYPE, {"assignee": to_worker(), "note": ""}))
+
+
+ROOT = Path(__file__).parents[2]
+# Where envelopes are made and their business time read; aggregates declare their topics.
+_MAY_READ_DATA = {"shared/bus/envelope.py"}
+_DATA_READ = re.compile(r"\.data\[|\.data\.get\(")
+_TYPE_LITERAL = re.compile(r"[\"']gongzhi\.[a-z_]+\.[a-z_]+\.v[0-9]+[\"']")
+
+
+def _consumer_sources() -> list[Path]:
+    return [p for d in ("services", "shared", "gongzhi", "console")
+            for p in sorted((ROOT / d).rglob("*.py")) if "/domain/" not in p.as_posix()]
+
+
+def test_consumers_read_typed_payloads_and_name_types_by_their_contracts() -> None:
+    """No consumer reads `e.data[...]` or matches a type string it spelled itself: what an
+    event holds, its defaults and its upcasting live in its contract."""
+    found = []
+    for path in _consumer_sources():
+        rel = path.relative_to(ROOT).as_posix()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _DATA_READ.search(line) and rel not in _MAY_READ_DATA:
+                found.append(f"{rel}:{n}: {line.strip()}")
+            if _TYPE_LITERAL.search(line):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    assert not found, "\n".join(found)
