@@ -209,3 +209,18 @@ def test_consumers_read_typed_payloads_and_name_types_by_their_contracts() -> No
             if _TYPE_LITERAL.search(line):
                 found.append(f"{rel}:{n}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_a_v1_message_an_older_relay_published_is_read_as_v2() -> None:
+    """The relay publishes current versions; a v1 message already on a topic is upcast when
+    it is decoded, so no consumer ever matches an old type."""
+    from contracts.issues import IssueResolved
+    from shared.bus.cloudevents import from_kafka
+
+    headers = [("ce_specversion", b"1.0"), ("ce_id", b"i-1/5"), ("ce_source", b"/gongzhi/issues"),
+               ("ce_type", b"gongzhi.issue.resolved.v1"), ("ce_subject", b"i-1"),
+               ("ce_time", b"2026-03-01T09:30:00+00:00"), ("ce_seq", b"5")]
+    e = from_kafka(headers, b'{"resolution": "ok", "evidence": []}')
+    assert e.type == IssueResolved.TYPE
+    p = IssueResolved.of(e)
+    assert (p.round, p.reporters, p.at) == (1, [], "2026-03-01T09:30:00+00:00")
