@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypedDict
 
 from contracts import Payload, contract
@@ -79,6 +80,16 @@ class DepartmentWebhookRemoved(Payload):
     hook_id: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DepartmentPart(Payload):
+    """A whistle event about one summoned department's part: it concerns that department."""
+
+    department: str
+
+    def departments_concerned(self) -> list[str]:
+        return [self.department]
+
+
 @contract("gongzhi.whistle.blown.v1",
           "A street blew the whistle, summoning departments by deadlines.",
           concerns_departments=True)
@@ -99,40 +110,28 @@ class WhistleBlown(Payload):
 @contract("gongzhi.whistle.department_reported.v1",
           "A summoned department reported in.",
           concerns_departments=True)
-class WhistleDepartmentReported(Payload):
-    department: str
+class WhistleDepartmentReported(DepartmentPart):
     at: str
     late: bool
     note: str
     late_minutes: int | None = None
 
-    def departments_concerned(self) -> list[str]:
-        return [self.department]
-
 
 @contract("gongzhi.whistle.department_completed.v1",
           "A summoned department completed its part.",
           concerns_departments=True)
-class WhistleDepartmentCompleted(Payload):
-    department: str
+class WhistleDepartmentCompleted(DepartmentPart):
     at: str
     outcome: str
-
-    def departments_concerned(self) -> list[str]:
-        return [self.department]
 
 
 @contract("gongzhi.whistle.overdue.v1",
           "A summoned department missed its deadline.",
           concerns_departments=True)
-class WhistleOverdue(Payload):
-    department: str
+class WhistleOverdue(DepartmentPart):
     deadline: str
     supervisor: str
     at: str
-
-    def departments_concerned(self) -> list[str]:
-        return [self.department]
 
 
 @contract("gongzhi.whistle.closed.v1",

@@ -40,11 +40,13 @@ def _configured(bootstrap: str | None, namespace: str | None, partitions: int | 
     return bootstrap or settings.kafka_bootstrap, names, layout
 
 
-def _fail_on(problems: list[str]) -> None:
+def _report(problems: list[str], where: str, names: list[str], layout: topics.Layout) -> None:
     for p in problems:
         typer.echo(f"MISMATCH {p}", err=True)
     if problems:
         raise typer.Exit(1)
+    typer.echo(f"{len(names)} topics as configured ({layout.partitions} partitions, "
+               f"replication {layout.replication}) on {where}")
 
 
 @cli.command()
@@ -52,9 +54,7 @@ def create(bootstrap: Bootstrap = None, namespace: Namespace = None,
            partitions: Partitions = None, replication: Replication = None) -> None:
     """Create every service's topic and dead-letter topic that does not exist yet."""
     where, names, layout = _configured(bootstrap, namespace, partitions, replication)
-    _fail_on(asyncio.run(topics.ensure(where, names, layout)))
-    typer.echo(f"{len(names)} topics as configured ({layout.partitions} partitions, "
-               f"replication {layout.replication}) on {where}")
+    _report(asyncio.run(topics.ensure(where, names, layout)), where, names, layout)
 
 
 @cli.command()
@@ -62,9 +62,7 @@ def check(bootstrap: Bootstrap = None, namespace: Namespace = None,
           partitions: Partitions = None, replication: Replication = None) -> None:
     """Compare every service's topics with the configuration; exit 1 on any difference."""
     where, names, layout = _configured(bootstrap, namespace, partitions, replication)
-    _fail_on(asyncio.run(topics.check(where, names, layout)))
-    typer.echo(f"{len(names)} topics as configured ({layout.partitions} partitions, "
-               f"replication {layout.replication}) on {where}")
+    _report(asyncio.run(topics.check(where, names, layout)), where, names, layout)
 
 
 def register(app: typer.Typer) -> None:
